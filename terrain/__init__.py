@@ -1,0 +1,37 @@
+"""terrain: terrain, line-of-sight and radio-horizon analysis."""
+
+from .elevation import Dem, load_dem, open_dem
+from .errors import (
+    CoarseDemWarning,
+    CorruptTileError,
+    DeviceUnavailableError,
+    DownloadError,
+    InvalidParameterError,
+    MissingElevationError,
+    TerrainError,
+    TerrainWarning,
+    VoidWarning,
+)
+from .tiles import fetch_tile
+from .viewshed import ViewshedResult, viewshed, viewshed_count
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CoarseDemWarning",
+    "CorruptTileError",
+    "Dem",
+    "DeviceUnavailableError",
+    "DownloadError",
+    "InvalidParameterError",
+    "MissingElevationError",
+    "TerrainError",
+    "TerrainWarning",
+    "ViewshedResult",
+    "VoidWarning",
+    "fetch_tile",
+    "load_dem",
+    "open_dem",
+    "viewshed",
+    "viewshed_count",
+]

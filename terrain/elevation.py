@@ -1,0 +1,422 @@
+"""The elevation layer: ``Dem``, ``open_dem``, ``load_dem``; the only rasterio reader.
+
+Geographic grids stay native (lat/lon); their true cell sizes in metres are
+carried per row. Voids (SRTM -32768, DTED -32767, a GeoTIFF's nodata) become
+NaN with ``void`` set, are counted, and are filled only when asked
+(``fill_voids=True``, rasterio's inverse-distance ``fillnodata``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+import zipfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pyproj
+import rasterio
+import rasterio.errors
+import rasterio.fill
+import rasterio.warp
+from affine import Affine
+from rasterio.crs import CRS
+from rasterio.enums import Resampling
+from rasterio.windows import Window
+
+from . import constants, geodesy, tiles
+from .errors import CoarseDemWarning, CorruptTileError, InvalidParameterError, MissingElevationError, VoidWarning
+
+WGS84 = CRS.from_epsg(4326)
+
+
+@dataclass(frozen=True, eq=False)
+class Dem:
+    """An elevation grid: an array plus a CRS and a transform (rasterio's model).
+
+    Attributes
+    ----------
+    elevation : float32 (rows, cols), metres above mean sea level; NaN at voids.
+    void : bool (rows, cols), True where elevation is missing.
+    transform : affine.Affine, cell corners, north-up.
+    crs : rasterio CRS.
+    cell_dx_m, cell_dy_m : float64 (rows,), true E-W and N-S cell size of each row (m).
+    sources : tuple of str, the files the grid was read from.
+    resolution : str, e.g. ``'DTED0 30"'`` or ``'SRTM 1"'`` or ``'30.0 m'``.
+    filled_voids : int, voids filled by ``fill_voids=True`` (0 if none).
+    """
+
+    elevation: np.ndarray
+    void: np.ndarray
+    transform: Affine
+    crs: CRS
+    cell_dx_m: np.ndarray
+    cell_dy_m: np.ndarray
+    sources: tuple = ()
+    resolution: str = ""
+    filled_voids: int = 0
+    _to_dem_crs: object = field(default=None, repr=False)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.elevation.shape
+
+    @property
+    def is_geographic(self) -> bool:
+        return bool(self.crs is not None and self.crs.is_geographic)
+
+    @property
+    def void_count(self) -> int:
+        return int(self.void.sum())
+
+    @property
+    def arcsec(self) -> float | None:
+        """Post spacing in arc-seconds for geographic grids, else None."""
+        return abs(self.transform.e) * 3600.0 if self.is_geographic else None
+
+    @property
+    def mean_cell_size_m(self) -> tuple[float, float]:
+        """Mean E-W and N-S cell size (m)."""
+        return float(self.cell_dx_m.mean()), float(self.cell_dy_m.mean())
+
+    @property
+    def resolution_note(self) -> str:
+        """One sentence on resolution, with the coarse-data warning where it applies."""
+        dx, dy = self.mean_cell_size_m
+        text = f"DEM {self.resolution}: cells {dx:.0f} m E-W x {dy:.0f} m N-S"
+        if self.arcsec is not None and self.arcsec > constants.COARSE_DEM_ARCSEC:
+            text += (
+                f"; coarse data - valleys and ravines narrower than ~{2 * max(dx, dy) / 1000:.0f} km"
+                " are smoothed away, so sight lines along them are not resolved"
+            )
+        return text
+
+    def to_dem_xy(self, lat, lon):
+        """WGS84 degrees to the DEM's CRS coordinates (x, y)."""
+        if self.is_geographic:
+            return lon, lat
+        transformer = self._to_dem_crs or pyproj.Transformer.from_crs(
+            "EPSG:4326", pyproj.CRS.from_wkt(self.crs.to_wkt()), always_xy=True
+        )
+        return transformer.transform(lon, lat)
+
+    def to_lonlat(self, x, y):
+        """DEM CRS coordinates to WGS84 (lon, lat) degrees."""
+        if self.is_geographic:
+            return x, y
+        transformer = pyproj.Transformer.from_crs(pyproj.CRS.from_wkt(self.crs.to_wkt()), "EPSG:4326", always_xy=True)
+        return transformer.transform(x, y)
+
+    def rowcol_xy(self, x: float, y: float) -> tuple[int, int]:
+        """Cell (row, col) containing DEM-CRS point (x, y); InvalidParameterError outside."""
+        col_f, row_f = ~self.transform * (x, y)
+        if not (math.isfinite(row_f) and math.isfinite(col_f)):
+            raise InvalidParameterError(f"point ({x}, {y}) is not a finite coordinate")
+        row, col = math.floor(row_f), math.floor(col_f)
+        rows, cols = self.shape
+        if not (0 <= row < rows and 0 <= col < cols):
+            b = self.bounds
+            raise InvalidParameterError(
+                f"point ({x:.6f}, {y:.6f}) is outside the DEM (x {b[0]:.6f}..{b[2]:.6f}, y {b[1]:.6f}..{b[3]:.6f});"
+                " load elevation around it with terrain.load_dem or pass a DEM that covers it"
+            )
+        return row, col
+
+    def index(self, lat: float, lon: float) -> tuple[int, int]:
+        """Cell (row, col) containing WGS84 point (lat, lon)."""
+        check_lat_lon(lat, lon)
+        return self.rowcol_xy(*self.to_dem_xy(lat, lon))
+
+    def cell_center_lonlat(self, row, col):
+        """WGS84 (lon, lat) of cell centres."""
+        x, y = self.transform * (np.asarray(col) + 0.5, np.asarray(row) + 0.5)
+        return self.to_lonlat(x, y)
+
+    def elevation_at(self, lat: float, lon: float) -> float:
+        """Elevation (m) of the post nearest (lat, lon); MissingElevationError at a void."""
+        row, col = self.index(lat, lon)
+        if self.void[row, col]:
+            raise MissingElevationError(f"({lat}, {lon}) falls on a void (nodata) cell of {self.resolution}")
+        return float(self.elevation[row, col])
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) in CRS units."""
+        rows, cols = self.shape
+        left, top = self.transform * (0, 0)
+        right, bottom = self.transform * (cols, rows)
+        return left, bottom, right, top
+
+    def window(self, row0: int, row1: int, col0: int, col1: int) -> Dem:
+        """A view of rows row0:row1 and cols col0:col1 as a Dem (no copy)."""
+        return replace(
+            self,
+            elevation=self.elevation[row0:row1, col0:col1],
+            void=self.void[row0:row1, col0:col1],
+            transform=self.transform * Affine.translation(col0, row0),
+            cell_dx_m=self.cell_dx_m[row0:row1],
+            cell_dy_m=self.cell_dy_m[row0:row1],
+        )
+
+
+def check_lat_lon(lat, lon) -> None:
+    """InvalidParameterError unless lat in [-90, 90] and lon in [-180, 180] are finite numbers."""
+    for name, value, lim in (("latitude", lat, 90.0), ("longitude", lon, 180.0)):
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise InvalidParameterError(f"{name} {value!r} is not a number (decimal degrees)") from None
+        if not (math.isfinite(v) and -lim <= v <= lim):
+            raise InvalidParameterError(f"{name} {value!r} is outside [-{lim:g}, {lim:g}] degrees")
+
+
+def _cell_sizes(transform, crs, rows) -> tuple[np.ndarray, np.ndarray]:
+    if crs is not None and crs.is_geographic:
+        return geodesy.geographic_cell_sizes_m(transform, rows)
+    unit = crs.linear_units_factor[1] if crs is not None and crs.is_projected else 1.0
+    return np.full(rows, abs(transform.a) * unit), np.full(rows, abs(transform.e) * unit)
+
+
+def _gdal_path(path: Path) -> str:
+    """A GDAL-readable name for a plain, zipped or gzipped file."""
+    name = path.name.lower()
+    if name.endswith(".zip"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                inner = [i.filename for i in zf.infolist() if not i.is_dir()]
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise CorruptTileError(f"{path}: not a readable zip archive ({exc})", path=str(path)) from exc
+        hgt = [n for n in inner if n.lower().endswith(".hgt")] or inner
+        if not hgt:
+            raise CorruptTileError(f"{path}: zip archive is empty", path=str(path))
+        return f"/vsizip/{path}/{hgt[0]}"
+    if name.endswith(".gz"):
+        return f"/vsigzip/{path}"
+    return str(path)
+
+
+def _check_hgt_size(path: Path) -> None:
+    if not path.name.lower().endswith((".hgt", ".hgt.zip", ".hgt.gz")):
+        return
+    size = tiles._raw_size_hint(path)
+    ok = {2 * constants.SRTM1_SIZE**2, 2 * constants.SRTM3_SIZE**2}
+    if size not in ok:
+        raise CorruptTileError(
+            f"{path}: {size} bytes of elevation is not an SRTM tile "
+            f"(expected {2 * constants.SRTM3_SIZE**2} for 3\" or {2 * constants.SRTM1_SIZE**2} for 1\");"
+            " the file is truncated or not SRTM - delete it and fetch it again",
+            path=str(path),
+        )
+
+
+def _label(path: Path, transform, crs) -> str:
+    name = path.name.lower()
+    if crs is not None and crs.is_geographic:
+        arcsec = abs(transform.e) * 3600.0
+        kind = "SRTM" if ".hgt" in name else ("DTED" + name[-1] if ".dt" in name else "geographic")
+        return f'{kind} {arcsec:.4g}"'
+    return f"{abs(transform.a):.4g} m"
+
+
+def _read(path: Path, window=None):
+    """(masked float32 array, transform, crs) of band 1; CorruptTileError on any read failure."""
+    _check_hgt_size(path)
+    try:
+        with rasterio.open(_gdal_path(path)) as ds:
+            if ds.count < 1:
+                raise CorruptTileError(f"{path}: has no raster band", path=str(path))
+            nodata = ds.nodata
+            if nodata is None and ".hgt" in path.name.lower():
+                nodata = constants.SRTM_VOID
+            data = ds.read(1, window=window, out_dtype="float32")
+            transform = ds.window_transform(window) if window is not None else ds.transform
+            crs = ds.crs
+    except rasterio.errors.RasterioError as exc:
+        raise CorruptTileError(f"{path}: cannot be read as elevation ({exc})", path=str(path)) from exc
+    void = ~np.isfinite(data)
+    if nodata is not None:
+        void |= data == np.float32(nodata)
+    if ".hgt" in path.name.lower() or ".dt" in path.name.lower():
+        void |= data <= constants.SRTM_VOID + 1  # -32768 (SRTM) and -32767 (DTED)
+    data[void] = np.nan
+    return data, void, transform, crs
+
+
+def _finish(elev, void, transform, crs, sources, resolution, fill_voids) -> Dem:
+    filled = 0
+    if fill_voids and void.any():
+        filled = int(void.sum())
+        work = np.where(void, 0.0, elev).astype(np.float32)
+        elev = rasterio.fill.fillnodata(work, mask=(~void).astype(np.uint8), max_search_distance=1000)
+        still = ~np.isfinite(elev)
+        filled -= int(still.sum())
+        void = still
+    elif void.any():
+        warnings.warn(
+            f"{int(void.sum())} void (nodata) cells in {resolution}; they are masked, not filled "
+            "(pass fill_voids=True / --fill-voids to interpolate them)",
+            VoidWarning,
+            stacklevel=3,
+        )
+    dx, dy = _cell_sizes(transform, crs, elev.shape[0])
+    dem = Dem(
+        elevation=np.ascontiguousarray(elev, dtype=np.float32),
+        void=np.ascontiguousarray(void),
+        transform=transform,
+        crs=crs,
+        cell_dx_m=dx,
+        cell_dy_m=dy,
+        sources=tuple(str(s) for s in sources),
+        resolution=resolution,
+        filled_voids=filled,
+    )
+    if dem.arcsec is not None and dem.arcsec > constants.COARSE_DEM_ARCSEC:
+        warnings.warn(dem.resolution_note, CoarseDemWarning, stacklevel=3)
+    return dem
+
+
+def open_dem(path, *, fill_voids: bool = False) -> Dem:
+    """Open one elevation file: GeoTIFF/COG (any CRS), DTED, SRTM .hgt (raw, .zip, .gz).
+
+    Parameters
+    ----------
+    path : str or Path
+    fill_voids : bool, default False
+        Interpolate voids (rasterio ``fillnodata``); otherwise they stay NaN/void.
+
+    Returns
+    -------
+    Dem
+
+    Raises
+    ------
+    MissingElevationError
+        The file does not exist.
+    CorruptTileError
+        The file is truncated, the wrong size, or unreadable.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise MissingElevationError(f"elevation file {path} does not exist")
+    elev, void, transform, crs = _read(path)
+    if crs is None:
+        raise CorruptTileError(f"{path}: has no coordinate reference system", path=str(path))
+    if transform.b != 0 or transform.d != 0 or transform.e >= 0:
+        raise CorruptTileError(f"{path}: only north-up grids are supported (transform {tuple(transform)[:6]})", path=str(path))
+    return _finish(elev, void, transform, crs, [path], _label(path, transform, crs), fill_voids)
+
+
+def load_dem(lat: float, lon: float, radius_m: float, *, search=None, fill_voids: bool = False) -> Dem:
+    """Mosaic every tile the geodesic circle touches, at the finest resolution available.
+
+    Tiles are looked for in ``search`` (a directory or list), then
+    ``TERRAIN_DEM_PATH``, then the user cache, then the embedded DTED0. The
+    resolution chosen is the finest that every needed tile has; a tile that
+    has only finer data is averaged onto that grid. SRTM/DTED tiles share
+    their edge posts, which are placed by integer post index so borders join
+    without seams.
+
+    Parameters
+    ----------
+    lat, lon : float
+        Centre, WGS84 degrees.
+    radius_m : float
+        Radius (m) that must be covered.
+    search : path or list of paths, optional
+    fill_voids : bool, default False
+
+    Raises
+    ------
+    MissingElevationError
+        Some tile is available nowhere; the message names it and how to fetch it.
+    """
+    check_lat_lon(lat, lon)
+    radius_m = float(radius_m)
+    if not (math.isfinite(radius_m) and radius_m >= 0):
+        raise InvalidParameterError(f"radius {radius_m!r} m must be a finite number >= 0")
+    south, west, north, east = geodesy.circle_bounds(lat, lon, max(radius_m, 1.0))
+    names = tiles.tiles_for_bounds(south, west, north, east)
+    found = tiles.best_tiles(names, search)
+    missing = [n for n, files in found.items() if not files]
+    if missing:
+        raise MissingElevationError(
+            f"no elevation for tile(s) {', '.join(missing)} (needed for {radius_m / 1000:g} km around {lat}, {lon});"
+            f" run `terrain tiles fetch {' '.join(missing)}` or pass --dem / search= a directory holding them",
+            tiles=missing,
+        )
+    arcsec = max(files[0].arcsec for files in found.values())  # finest that all tiles have
+    res = arcsec / 3600.0
+    # Global post indices: post k sits at k * res degrees (true for SRTM and DTED).
+    k_south, k_north = math.floor(south / res), math.ceil(north / res)
+    k_west, k_east = math.floor(west / res), math.ceil(east / res)
+    rows, cols = k_north - k_south + 1, k_east - k_west + 1
+    elev = np.full((rows, cols), np.nan, np.float32)
+    void = np.ones((rows, cols), bool)
+    filled = np.zeros((rows, cols), bool)
+    transform = Affine(res, 0.0, (k_west - 0.5) * res, 0.0, -res, (k_north + 0.5) * res)
+    used = []
+    for name in names:
+        tile = next((t for t in found[name] if abs(t.arcsec - arcsec) < 1e-9), found[name][0])
+        used.append(tile)
+        _place(tile, elev, void, filled, transform, k_north, k_west, res)
+    if not filled.all():
+        raise MissingElevationError(f"tiles {', '.join(names)} leave part of the area uncovered", tiles=names)
+    kinds = sorted({("DTED" + t.path.suffix[-1]) if t.kind == "dted" else "SRTM" for t in used})
+    return _finish(elev, void, transform, WGS84, [t.path for t in used], f'{"+".join(kinds)} {arcsec:g}"', fill_voids)
+
+
+def _place(tile, elev, void, filled, transform, k_north, k_west, res) -> None:
+    """Copy (or average, if finer) one tile's overlap with the mosaic grid into it."""
+    path = tile.path
+    _check_hgt_size(path)
+    try:
+        with rasterio.open(_gdal_path(path)) as ds:
+            t_res = ds.transform.a
+            t_k_top = round((ds.transform.f + ds.transform.e / 2) / t_res)
+            t_k_left = round((ds.transform.c + ds.transform.a / 2) / t_res)
+            t_rows, t_cols = ds.height, ds.width
+    except rasterio.errors.RasterioError as exc:
+        raise CorruptTileError(f"{path}: cannot be read as elevation ({exc})", path=str(path)) from exc
+    rows, cols = elev.shape
+    if abs(t_res - res) < 1e-12 * max(res, 1):
+        r0 = max(0, k_north - t_k_top)  # mosaic row of the tile's first usable row
+        c0 = max(0, t_k_left - k_west)
+        tr0, tc0 = max(0, t_k_top - k_north), max(0, k_west - t_k_left)
+        n_r = min(rows - r0, t_rows - tr0)
+        n_c = min(cols - c0, t_cols - tc0)
+        if n_r <= 0 or n_c <= 0:
+            return
+        data, dvoid, _, _ = _read(path, Window(tc0, tr0, n_c, n_r))
+        dst = (slice(r0, r0 + n_r), slice(c0, c0 + n_c))
+        take = ~filled[dst]  # shared edge posts: the first tile placed wins (they are equal)
+        elev[dst][take] = data[take]
+        void[dst][take] = dvoid[take]
+        filled[dst] |= True
+        return
+    data, dvoid, t_transform, t_crs = _read(path)
+    out = np.full(elev.shape, np.nan, np.float32)
+    rasterio.warp.reproject(
+        np.where(dvoid, np.nan, data), out, src_transform=t_transform, src_crs=t_crs or WGS84,
+        dst_transform=transform, dst_crs=WGS84, resampling=Resampling.average, src_nodata=np.nan, dst_nodata=np.nan,
+    )
+    got = np.isfinite(out) & ~filled
+    elev[got] = out[got]
+    void[got] = False
+    filled |= got
+
+
+def dem_for(dem_arg, lat: float, lon: float, radius_m: float, *, fill_voids: bool = False) -> Dem:
+    """What the CLI's ``--dem`` means: a file (opened), a directory (searched) or None (default path)."""
+    if dem_arg is None:
+        return load_dem(lat, lon, radius_m, fill_voids=fill_voids)
+    p = Path(dem_arg)
+    if p.is_dir():
+        return load_dem(lat, lon, radius_m, search=p, fill_voids=fill_voids)
+    return open_dem(p, fill_voids=fill_voids)
+
+
+def env_search_path() -> list[str]:
+    """The TERRAIN_DEM_PATH entries (for reports)."""
+    return [p for p in os.environ.get("TERRAIN_DEM_PATH", "").split(os.pathsep) if p]

@@ -1,0 +1,134 @@
+"""Geodesy: pyproj geodesics, cell sizes in metres, and the local metric frame
+the kernels use to measure distances from an observer.
+
+The kernels never see a CRS. They get, for one observer, per-row northing
+offsets in metres and a per-row east scale (metres per unit of column
+coordinate). On a geographic grid this is the ellipsoidal mid-latitude
+formula (Bowring's "flat earth" with the meridian radius M and prime-vertical
+radius N taken at the mean latitude), which matches pyproj's geodesic
+distances to 0.2 m at 50 km and 1.7 m at 100 km at 48 N; azimuths get the
+half meridian-convergence correction. On a projected grid it is the grid
+distance divided by the projection's point scale factor at the observer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pyproj
+
+from .constants import WGS84_A_M, WGS84_E2
+from .kernels import geometry
+
+GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def meridian_radius_m(lat_rad):
+    """M(phi) = a (1 - e2) / (1 - e2 sin^2 phi)^1.5 (m)."""
+    s = np.sin(lat_rad) ** 2
+    return WGS84_A_M * (1.0 - WGS84_E2) / (1.0 - WGS84_E2 * s) ** 1.5
+
+
+def prime_vertical_radius_m(lat_rad):
+    """N(phi) = a / sqrt(1 - e2 sin^2 phi) (m)."""
+    return WGS84_A_M / np.sqrt(1.0 - WGS84_E2 * np.sin(lat_rad) ** 2)
+
+
+def geographic_cell_sizes_m(transform, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """E-W and N-S size (m) of the cells in each row of a lat/lon grid, from geodesics."""
+    res_x, res_y = transform.a, -transform.e
+    lat_c = transform.f + transform.e * (np.arange(rows) + 0.5)
+    lon0 = np.full(rows, transform.c)
+    _, _, dx = GEOD.inv(lon0, lat_c, lon0 + res_x, lat_c)
+    _, _, dy = GEOD.inv(lon0, lat_c - res_y / 2, lon0, lat_c + res_y / 2)
+    return np.asarray(dx, dtype=np.float64), np.asarray(dy, dtype=np.float64)
+
+
+def distance_azimuth(lat1, lon1, lat2, lon2):
+    """Geodesic distance (m) and forward azimuth (degrees from north) on WGS84."""
+    az, _, dist = GEOD.inv(lon1, lat1, lon2, lat2)
+    return dist, np.mod(az, 360.0)
+
+
+def destination(lat, lon, azimuth_deg, distance_m):
+    """(lat, lon) reached from (lat, lon) along a geodesic."""
+    lon2, lat2, _ = GEOD.fwd(lon, lat, azimuth_deg, distance_m)
+    return lat2, lon2
+
+
+def circle_bounds(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(south, west, north, east) in degrees enclosing a geodesic circle."""
+    lats, lons = [], []
+    for az in range(0, 360, 5):
+        la, lo = destination(lat, lon, az, radius_m)
+        lats.append(la)
+        lons.append(lo)
+    pad_lat = radius_m * 0.01 / 111_000.0 + 1e-9  # the 5-degree polygon is inside the circle
+    pad_lon = pad_lat / max(math.cos(math.radians(lat)), 1e-6)
+    return min(lats) - pad_lat, min(lons) - pad_lon, max(lats) + pad_lat, max(lons) + pad_lon
+
+
+@dataclass(frozen=True)
+class MetricFrame:
+    """Local metric frame of one observer on one grid (the kernels' geometry).
+
+    A cell centre (row, col) lies ``y = row_y_m[row]`` metres north and
+    ``x = row_x_scale[row] * col_x[col]`` metres east of the observer, and at
+    ``hypot(x, y)`` metres. ``row_conv[row] * col_x[col]`` is the half
+    meridian convergence (radians) subtracted from ``atan2(x, y)`` to give the
+    initial geodesic azimuth.
+    """
+
+    row_y_m: np.ndarray
+    row_x_scale: np.ndarray
+    col_x: np.ndarray
+    row_conv: np.ndarray
+
+
+def metric_frame(transform, crs, shape, obs_row: float, obs_col: float) -> MetricFrame:
+    """Build the frame for an observer at fractional cell (obs_row, obs_col)."""
+    rows, cols = shape
+    row_coord, col_coord, geographic, scale = grid_axes(transform, crs, shape, obs_row, obs_col)
+    frame = MetricFrame(np.empty(rows), np.empty(rows), np.empty(cols), np.empty(rows))
+    y0 = transform.f + transform.e * (obs_row + 0.5)
+    x0 = transform.c + transform.a * (obs_col + 0.5)
+    if geographic:
+        geometry.geographic_frame(
+            row_coord, col_coord, math.radians(y0), math.radians(x0), WGS84_A_M, WGS84_E2, *_fields(frame)
+        )
+    else:
+        geometry.projected_frame(row_coord, col_coord, y0, x0, scale, *_fields(frame))
+    return frame
+
+
+def _fields(frame):
+    return frame.row_y_m, frame.row_x_scale, frame.col_x, frame.row_conv
+
+
+def grid_axes(transform, crs, shape, obs_row: float, obs_col: float):
+    """Cell-centre coordinates of rows and columns (radians if geographic), the flag, and the scale factor."""
+    rows, cols = shape
+    y = transform.f + transform.e * (np.arange(rows, dtype=np.float64) + 0.5)
+    x = transform.c + transform.a * (np.arange(cols, dtype=np.float64) + 0.5)
+    if crs is not None and crs.is_geographic:
+        return np.radians(y), np.radians(x), True, 1.0
+    return y, x, False, _point_scale(transform, crs, obs_row, obs_col)
+
+
+def _point_scale(transform, crs, obs_row, obs_col) -> float:
+    """Projection point scale factor at the observer (1.0 when unknown)."""
+    if crs is None:
+        return 1.0
+    try:
+        x = transform.c + transform.a * (obs_col + 0.5)
+        y = transform.f + transform.e * (obs_row + 0.5)
+        pcrs = pyproj.CRS.from_wkt(crs.to_wkt())
+        to_geo = pyproj.Transformer.from_crs(pcrs, "EPSG:4326", always_xy=True)
+        lon, lat = to_geo.transform(x, y)
+        factors = pyproj.Proj(pcrs).get_factors(lon, lat)
+        unit = crs.linear_units_factor[1] if crs.linear_units_factor else 1.0
+        return float(math.sqrt(factors.meridional_scale * factors.parallel_scale)) / unit
+    except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError, ValueError, TypeError):
+        return 1.0

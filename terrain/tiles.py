@@ -1,0 +1,301 @@
+"""Tile names, the tile search path, the local tile index and verified downloads.
+
+A tile is the 1x1 degree cell whose south-west corner is (lat, lon), named the
+SRTM way: ``N48E037``. Files are recognised by name:
+
+* SRTM: ``N48E037.hgt``, ``.hgt.zip``, ``.hgt.gz`` (1" 3601x3601 or 3" 1201x1201)
+* DTED: ``e037/n48.dt0`` (also ``.dt1``/``.dt2``)
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import os
+import re
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from . import constants
+from .errors import CorruptTileError, DownloadError, InvalidParameterError
+
+_SRTM_RE = re.compile(r"^([NS])(\d{2})([EW])(\d{3})\.hgt(\.zip|\.gz)?$", re.IGNORECASE)
+_DTED_RE = re.compile(r"^([ns])(\d{2})\.dt([012])$", re.IGNORECASE)
+_DTED_DIR_RE = re.compile(r"^([ew])(\d{3})$", re.IGNORECASE)
+_NAME_RE = re.compile(r"^([NS])(\d{2})([EW])(\d{3})$", re.IGNORECASE)
+
+# Nominal post spacing (arc-seconds) of each DTED level.
+_DTED_ARCSEC = {"0": 30.0, "1": 3.0, "2": 1.0}
+
+
+def tile_name(lat: int, lon: int) -> str:
+    """Name of the tile whose south-west corner is (lat, lon) in whole degrees."""
+    return f"{'N' if lat >= 0 else 'S'}{abs(lat):02d}{'E' if lon >= 0 else 'W'}{abs(lon):03d}"
+
+
+def parse_tile_name(name: str) -> tuple[int, int]:
+    """(lat, lon) of the south-west corner of a tile named like ``N48E037``."""
+    m = _NAME_RE.match(name.strip())
+    if not m:
+        raise InvalidParameterError(f"tile name {name!r} is not like N48E037 (hemisphere, 2-digit lat, hemisphere, 3-digit lon)")
+    lat = int(m.group(2)) * (1 if m.group(1).upper() == "N" else -1)
+    lon = int(m.group(4)) * (1 if m.group(3).upper() == "E" else -1)
+    if not (-90 <= lat < 90 and -180 <= lon < 180):
+        raise InvalidParameterError(f"tile name {name!r} is outside the globe")
+    return lat, lon
+
+
+def tiles_for_bounds(south: float, west: float, north: float, east: float) -> list[str]:
+    """Names of every tile that the lat/lon box touches (degrees)."""
+    names = []
+    for lat in range(math.floor(south), math.floor(north - 1e-12) + 1):
+        for lon in range(math.floor(west), math.floor(east - 1e-12) + 1):
+            names.append(tile_name(lat, lon))
+    return names
+
+
+@dataclass(frozen=True)
+class TileFile:
+    """One tile file on disk: its name, path, nominal resolution and origin."""
+
+    name: str
+    path: Path
+    arcsec: float  # nominal post spacing, arc-seconds (SRTM size checked when opened)
+    kind: str  # "srtm" or "dted"
+    origin: str  # "explicit", "env", "cache" or "embedded"
+
+
+def embedded_dem_dir() -> Path:
+    """The DTED0 tiles shipped with terrain (wheel: terrain/dem; checkout: ./dem)."""
+    try:
+        packaged = Path(str(resources.files("terrain") / "dem"))
+        if (packaged / "dted0").is_dir():
+            return packaged
+    except (ModuleNotFoundError, TypeError):  # pragma: no cover - exotic importers
+        pass
+    return Path(__file__).resolve().parent.parent / "dem"
+
+
+def cache_dir() -> Path:
+    """Per-user tile cache: $TERRAIN_CACHE_DIR, else $XDG_CACHE_HOME/terrain/tiles."""
+    if os.environ.get("TERRAIN_CACHE_DIR"):
+        return Path(os.environ["TERRAIN_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "terrain" / "tiles"
+
+
+def search_path(explicit=None) -> list[tuple[Path, str]]:
+    """Directories searched for tiles, in order, each with where it came from.
+
+    An explicit directory (or list), then ``TERRAIN_DEM_PATH`` (os.pathsep
+    separated), then the per-user cache, then the embedded DTED0.
+    """
+    dirs: list[tuple[Path, str]] = []
+    if explicit is not None:
+        items = [explicit] if isinstance(explicit, (str, os.PathLike)) else list(explicit)
+        dirs += [(Path(p), "explicit") for p in items]
+    env = os.environ.get("TERRAIN_DEM_PATH")
+    if env:
+        dirs += [(Path(p), "env") for p in env.split(os.pathsep) if p]
+    dirs.append((cache_dir(), "cache"))
+    dirs.append((embedded_dem_dir(), "embedded"))
+    return dirs
+
+
+def _classify(path: Path, origin: str) -> TileFile | None:
+    m = _SRTM_RE.match(path.name)
+    if m:
+        name = tile_name(*parse_tile_name("".join(m.groups()[:4])))
+        # 1" vs 3" is decided by size when opened; guess from the raw size here.
+        arcsec = 1.0 if _raw_size_hint(path) == 2 * constants.SRTM1_SIZE**2 else 3.0
+        return TileFile(name, path, arcsec, "srtm", origin)
+    m = _DTED_RE.match(path.name)
+    d = _DTED_DIR_RE.match(path.parent.name)
+    if m and d:
+        lat = int(m.group(2)) * (1 if m.group(1).lower() == "n" else -1)
+        lon = int(d.group(2)) * (1 if d.group(1).lower() == "e" else -1)
+        return TileFile(tile_name(lat, lon), path, _DTED_ARCSEC[m.group(3)], "dted", origin)
+    return None
+
+
+def _raw_size_hint(path: Path) -> int | None:
+    """Uncompressed byte size of an .hgt file, read from the container where cheap."""
+    try:
+        if path.suffix.lower() == ".hgt":
+            return path.stat().st_size
+        if path.suffix.lower() == ".zip":
+            with zipfile.ZipFile(path) as zf:
+                return max((i.file_size for i in zf.infolist()), default=None)
+        if path.suffix.lower() == ".gz":
+            with open(path, "rb") as fh:  # ISIZE: last 4 bytes, little endian
+                fh.seek(-4, os.SEEK_END)
+                return int.from_bytes(fh.read(4), "little")
+    except (OSError, zipfile.BadZipFile):
+        return None
+    return None
+
+
+def local_tiles(explicit=None) -> list[TileFile]:
+    """Every tile file in the search path, in search-path order."""
+    found = []
+    for directory, origin in search_path(explicit):
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                tile = _classify(path, origin)
+                if tile:
+                    found.append(tile)
+    return found
+
+
+def best_tiles(names, explicit=None) -> dict[str, list[TileFile]]:
+    """For each tile name, its files ordered finest first, then by search-path order."""
+    by_name: dict[str, list[TileFile]] = {n: [] for n in names}
+    for tile in local_tiles(explicit):
+        if tile.name in by_name:
+            by_name[tile.name].append(tile)
+    for files in by_name.values():
+        files.sort(key=lambda t: t.arcsec)  # stable: search-path order kept per resolution
+    return by_name
+
+
+# --- downloads ---------------------------------------------------------------
+
+
+def _validate_hgt_bytes(raw: bytes, source: str) -> int:
+    """Side length of an SRTM tile from its raw bytes, or CorruptTileError."""
+    for side in (constants.SRTM1_SIZE, constants.SRTM3_SIZE):
+        if len(raw) == 2 * side * side:
+            return side
+    raise CorruptTileError(
+        f"{source}: {len(raw)} bytes is not an SRTM tile "
+        f"(expected {2 * constants.SRTM1_SIZE**2} for 1\" or {2 * constants.SRTM3_SIZE**2} for 3\")",
+        path=source,
+    )
+
+
+def _decompress(payload: bytes, url: str) -> bytes:
+    try:
+        if payload[:2] == b"\x1f\x8b":
+            return gzip.decompress(payload)
+        if payload[:4] == b"PK\x03\x04":
+            import io
+
+            with zipfile.ZipFile(io.BytesIO(payload)) as zf:
+                members = [i for i in zf.infolist() if i.filename.lower().endswith(".hgt")]
+                if not members:
+                    raise CorruptTileError(f"{url}: zip archive holds no .hgt file", path=url)
+                return zf.read(members[0])
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise CorruptTileError(f"{url}: truncated or corrupt archive ({exc})", path=url) from exc
+    return payload
+
+
+def _download_bytes(url: str, timeout_s: float, progress) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout_s) as resp:
+        total = resp.headers.get("Content-Length")
+        total = int(total) if total else None
+        chunks, got = [], 0
+        bar = progress(total=total, desc=url.rsplit("/", 1)[-1]) if progress else None
+        try:
+            while True:
+                chunk = resp.read(1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                got += len(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
+        finally:
+            if bar is not None:
+                bar.close()
+    if total is not None and got != total:
+        raise CorruptTileError(f"{url}: truncated download ({got} of {total} bytes)", path=url)
+    return b"".join(chunks)
+
+
+def fetch_tile(
+    name: str,
+    *,
+    url_template: str = constants.TILE_URL_TEMPLATE,
+    dest_dir=None,
+    retries: int = constants.DOWNLOAD_RETRIES,
+    backoff_s: float = constants.DOWNLOAD_BACKOFF_S,
+    timeout_s: float = constants.DOWNLOAD_TIMEOUT_S,
+    overwrite: bool = False,
+    progress=None,
+) -> Path:
+    """Download one SRTM tile into the cache, verified, atomically.
+
+    Parameters
+    ----------
+    name : str
+        Tile name, e.g. ``"N48E037"``.
+    url_template : str
+        URL with ``{name}`` and optionally ``{lat_dir}`` (``N48``); default
+        :data:`terrain.constants.TILE_URL_TEMPLATE`.
+    dest_dir : path, optional
+        Where the tile goes; default :func:`cache_dir`.
+    retries, backoff_s, timeout_s
+        Attempts after the first (count), initial back-off doubled each time (s),
+        socket timeout (s).
+    progress : callable, optional
+        A tqdm-like factory ``progress(total=, desc=)``.
+
+    Returns
+    -------
+    Path of ``<dest_dir>/<name>.hgt`` (stored uncompressed for fast windowed reads).
+
+    Raises
+    ------
+    DownloadError
+        Every attempt failed (HTTP error, timeout, truncated or wrong-size data).
+    """
+    lat, lon = parse_tile_name(name)
+    name = tile_name(lat, lon)
+    dest = Path(dest_dir) if dest_dir is not None else cache_dir()
+    target = dest / f"{name}.hgt"
+    if target.exists() and not overwrite:
+        return target
+    url = url_template.format(name=name, lat_dir=name[:3])
+    errors = []
+    for attempt in range(retries + 1):
+        try:
+            raw = _decompress(_download_bytes(url, timeout_s, progress), url)
+            _validate_hgt_bytes(raw, url)
+            _atomic_write(target, raw)
+            return target
+        except urllib.error.HTTPError as exc:
+            errors.append(f"HTTP {exc.code}")
+            if 400 <= exc.code < 500 and exc.code != 429:
+                break  # the tile does not exist there; retrying will not help
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            errors.append(str(getattr(exc, "reason", exc)))
+        if attempt < retries:
+            time.sleep(backoff_s * 2**attempt)
+    raise DownloadError(f"could not download {name} from {url}: " + "; ".join(errors))
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``target`` and rename it into place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
