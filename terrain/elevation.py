@@ -59,6 +59,16 @@ class Dem:
     filled_voids: int = 0
     _to_dem_crs: object = field(default=None, repr=False)
 
+    @classmethod
+    def from_array(cls, elevation, transform, crs, *, void=None, resolution: str = "array") -> Dem:
+        """A Dem from an in-memory array (metres); NaN cells (and ``void``) are voids."""
+        elev = np.array(elevation, dtype=np.float32)  # copy: never alias the caller's array
+        mask = ~np.isfinite(elev) if void is None else (np.asarray(void, bool) | ~np.isfinite(elev))
+        elev[mask] = np.nan
+        crs = CRS.from_user_input(crs) if crs is not None else None
+        dx, dy = _cell_sizes(transform, crs, elev.shape[0])
+        return cls(elev, mask, transform, crs, dx, dy, (), resolution)
+
     @property
     def shape(self) -> tuple[int, int]:
         return self.elevation.shape
@@ -111,7 +121,7 @@ class Dem:
 
     def rowcol_xy(self, x: float, y: float) -> tuple[int, int]:
         """Cell (row, col) containing DEM-CRS point (x, y); InvalidParameterError outside."""
-        col_f, row_f = ~self.transform * (x, y)
+        col_f, row_f = geodesy.apply_affine(~self.transform, x, y)
         if not (math.isfinite(row_f) and math.isfinite(col_f)):
             raise InvalidParameterError(f"point ({x}, {y}) is not a finite coordinate")
         row, col = math.floor(row_f), math.floor(col_f)
@@ -131,7 +141,7 @@ class Dem:
 
     def cell_center_lonlat(self, row, col):
         """WGS84 (lon, lat) of cell centres."""
-        x, y = self.transform * (np.asarray(col) + 0.5, np.asarray(row) + 0.5)
+        x, y = geodesy.apply_affine(self.transform, np.asarray(col) + 0.5, np.asarray(row) + 0.5)
         return self.to_lonlat(x, y)
 
     def elevation_at(self, lat: float, lon: float) -> float:
@@ -145,8 +155,8 @@ class Dem:
     def bounds(self) -> tuple[float, float, float, float]:
         """(left, bottom, right, top) in CRS units."""
         rows, cols = self.shape
-        left, top = self.transform * (0, 0)
-        right, bottom = self.transform * (cols, rows)
+        left, top = geodesy.apply_affine(self.transform, 0, 0)
+        right, bottom = geodesy.apply_affine(self.transform, cols, rows)
         return left, bottom, right, top
 
     def window(self, row0: int, row1: int, col0: int, col1: int) -> Dem:
@@ -161,8 +171,9 @@ class Dem:
         )
 
 
-def check_lat_lon(lat, lon) -> None:
-    """InvalidParameterError unless lat in [-90, 90] and lon in [-180, 180] are finite numbers."""
+def check_lat_lon(lat, lon) -> tuple[float, float]:
+    """(lat, lon) as floats; InvalidParameterError unless in [-90, 90] x [-180, 180] and finite."""
+    out = []
     for name, value, lim in (("latitude", lat, 90.0), ("longitude", lon, 180.0)):
         try:
             v = float(value)
@@ -170,12 +181,15 @@ def check_lat_lon(lat, lon) -> None:
             raise InvalidParameterError(f"{name} {value!r} is not a number (decimal degrees)") from None
         if not (math.isfinite(v) and -lim <= v <= lim):
             raise InvalidParameterError(f"{name} {value!r} is outside [-{lim:g}, {lim:g}] degrees")
+        out.append(v)
+    return out[0], out[1]
 
 
 def _cell_sizes(transform, crs, rows) -> tuple[np.ndarray, np.ndarray]:
     if crs is not None and crs.is_geographic:
         return geodesy.geographic_cell_sizes_m(transform, rows)
     unit = crs.linear_units_factor[1] if crs is not None and crs.is_projected else 1.0
+    unit = unit or 1.0
     return np.full(rows, abs(transform.a) * unit), np.full(rows, abs(transform.e) * unit)
 
 

@@ -25,6 +25,12 @@ from .kernels import geometry
 GEOD = pyproj.Geod(ellps="WGS84")
 
 
+def apply_affine(transform, col, row):
+    """(x, y) of fractional pixel position (col, row): the affine map written out (any affine version)."""
+    t = transform
+    return t.a * col + t.b * row + t.c, t.d * col + t.e * row + t.f
+
+
 def meridian_radius_m(lat_rad):
     """M(phi) = a (1 - e2) / (1 - e2 sin^2 phi)^1.5 (m)."""
     s = np.sin(lat_rad) ** 2

@@ -201,12 +201,14 @@ def viewshed(
     mvh_full = np.full(dem.shape, np.nan, np.float32)
     mvh_full[ra:rb, ca:cb] = mvh
     obs_lon, obs_lat = dem.cell_center_lonlat(row, col)
+    obs_x, obs_y = geodesy.apply_affine(dem.transform, col + 0.5, row + 0.5)
     far = None
     if fr >= 0 and far_m > 0:
         flon, flat = dem.cell_center_lonlat(fr + ra, fc + ca)
         far = {"lat": float(flat), "lon": float(flon), "distance_m": float(far_m)}
     params = {
         "observer": {"lat": float(obs_lat), "lon": float(obs_lon), "row": int(row), "col": int(col),
+                     "x": float(obs_x), "y": float(obs_y),
                      "ground_m": float(dem.elevation[row, col])},
         "observer_height_m": h0,
         "target_height_m": ht,

@@ -1,0 +1,48 @@
+"""The ``terrain`` command group: one place where errors become one line."""
+
+import logging
+import warnings
+
+import click
+
+from ..errors import TerrainError, TerrainWarning
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except TerrainError as exc:  # one line on stderr, exit 1, no traceback
+            raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    click.echo(f"Warning: {message}", err=True)
+
+
+@click.group(cls=_Group)
+@click.option("-v", "--verbose", count=True, help="More logging.")
+@click.version_option(package_name="terrain")
+@click.pass_context
+def cli(ctx, verbose):
+    """terrain: terrain, line-of-sight and radio-horizon analysis.
+
+    Coordinates are decimal degrees WGS84, LAT LON. Every result states the
+    DEM and resolution it was computed at.
+    """
+    logging.basicConfig(level=logging.WARNING - 10 * verbose)
+    warnings.showwarning = _show_warning
+    warnings.simplefilter("once", TerrainWarning)
+    ctx.ensure_object(dict)
+
+
+def _register():
+    from .elevation_cmd import elevation
+    from .tiles_cmd import tiles
+    from .viewshed_cmd import viewshed
+
+    for command in (elevation, tiles, viewshed):
+        cli.add_command(command)
+
+
+_register()

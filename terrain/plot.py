@@ -1,0 +1,97 @@
+"""Matplotlib maps: hillshade, overlays, observer marker, scale bar, north arrow. No science here."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.colors import LightSource  # noqa: E402
+
+from .export import atomic_path  # noqa: E402
+from .geodesy import apply_affine  # noqa: E402
+
+
+def _extent(transform, shape):
+    rows, cols = shape
+    left, top = apply_affine(transform, 0, 0)
+    right, bottom = apply_affine(transform, cols, rows)
+    return left, right, bottom, top
+
+
+def hillshade_axes(dem, *, title="", figsize=(9, 8)):
+    """A figure with the DEM hillshaded (LightSource, sun from the NW) in its own coordinates."""
+    fig, ax = plt.subplots(figsize=figsize, dpi=110)
+    elev = np.where(dem.void, np.nanmin(dem.elevation) if np.isfinite(dem.elevation).any() else 0, dem.elevation)
+    dx, dy = dem.mean_cell_size_m
+    ls = LightSource(azdeg=315, altdeg=45)
+    shade = ls.hillshade(elev, vert_exag=3.0, dx=dx, dy=dy)
+    ext = _extent(dem.transform, dem.shape)
+    ax.imshow(shade, cmap="gray", extent=ext, interpolation="nearest", vmin=0, vmax=1)
+    terrain_img = ax.imshow(elev, cmap="terrain", alpha=0.35, extent=ext, interpolation="nearest")
+    fig.colorbar(terrain_img, ax=ax, shrink=0.6, label="elevation (m)")
+    if dem.is_geographic:
+        lat_c = (ext[2] + ext[3]) / 2
+        ax.set_aspect(1.0 / math.cos(math.radians(lat_c)))
+        ax.set_xlabel("longitude (deg E)")
+        ax.set_ylabel("latitude (deg N)")
+    else:
+        ax.set_aspect("equal")
+        ax.set_xlabel("x (m)")
+        ax.set_ylabel("y (m)")
+    ax.set_title(title, fontsize=9)
+    return fig, ax
+
+
+def add_scale_bar_and_north(ax, dem):
+    """A scale bar (km) bottom-left and a north arrow top-right."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    width_units = x1 - x0
+    metres_per_unit = 1.0
+    if dem.is_geographic:
+        lat = (y0 + y1) / 2
+        metres_per_unit = 111_320.0 * math.cos(math.radians(lat))
+    target_m = width_units * metres_per_unit / 5
+    nice = 10 ** math.floor(math.log10(target_m))
+    for m in (5, 2, 1):
+        if m * nice <= target_m:
+            nice *= m
+            break
+    length = nice / metres_per_unit
+    bx, by = x0 + 0.05 * width_units, y0 + 0.06 * (y1 - y0)
+    ax.plot([bx, bx + length], [by, by], color="k", lw=3, solid_capstyle="butt")
+    ax.text(bx + length / 2, by + 0.015 * (y1 - y0), f"{nice / 1000:g} km", ha="center", va="bottom", fontsize=8)
+    ax.annotate("N", xy=(0.94, 0.95), xytext=(0.94, 0.84), xycoords="axes fraction", ha="center", va="center",
+                fontsize=11, fontweight="bold", arrowprops={"facecolor": "k", "width": 3, "headwidth": 9})
+
+
+def save(fig, path):
+    """Save a figure atomically and close it."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", bbox_inches="tight")
+    plt.close(fig)
+
+
+def viewshed_map(result, dem, path):
+    """PNG: hillshade, visible area in translucent orange, radius circle, observer, scale bar, north arrow."""
+    p = result.params
+    title = (
+        f"Viewshed from {p['observer']['lat']:.4f} N {p['observer']['lon']:.4f} E - eye {p['observer_height_m']:g} m, "
+        f"target {p['target_height_m']:g} m, radius {p['radius_m'] / 1000:g} km, "
+        + (f"curvature k={p['refraction_k']:.3f}" if p["curvature"] else "no curvature")
+        + f", {p['method']}\n{p['dem']['note']}\n"
+        f"visible {result.stats['visible_area_km2']:.1f} km2 ({100 * result.stats['visible_fraction']:.1f}% of disc)"
+    )
+    fig, ax = hillshade_axes(dem, title=title)
+    ext = _extent(dem.transform, dem.shape)
+    overlay = np.ma.masked_where(~result.visible, result.visible.astype(float))
+    ax.imshow(overlay, cmap="autumn", alpha=0.55, extent=ext, interpolation="nearest", vmin=0, vmax=1)
+    outside = np.ma.masked_where(~np.isnan(result.min_visible_height_m), np.ones(dem.shape))
+    ax.imshow(outside, cmap="Greys", alpha=0.35, extent=ext, interpolation="nearest", vmin=0, vmax=1)
+    ax.plot(p["observer"]["x"], p["observer"]["y"], marker="^", color="blue", markersize=10, markeredgecolor="white")
+    add_scale_bar_and_north(ax, dem)
+    save(fig, path)
