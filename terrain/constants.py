@@ -32,9 +32,13 @@ RADIUS_M = 20_000.0
 #: Number of azimuth bins in the per-azimuth horizon (1 degree each).
 HORIZON_BINS = 360
 #: The fast kernel re-checks, with the exact sight-line walk, every cell whose
-#: target is within this many metres (vertically, at the target) of the
-#: horizon found by the radial sweep. Measured in benchmarks/ and tests.
+#: target is within max(FAST_RECHECK_MARGIN_M, FAST_RECHECK_MARGIN_CELLS x the
+#: mean cell size) metres (vertically, at the target) of the horizon found by
+#: the radial sweep: the nearest ray passes up to half a cell beside a cell
+#: centre, so its horizon can be off by roughly slope x half a cell. Measured
+#: in benchmarks/ and tests (fast vs exact agreement).
 FAST_RECHECK_MARGIN_M = 2.0
+FAST_RECHECK_MARGIN_CELLS = 0.1
 
 # --- Elevation data ------------------------------------------------------
 #: SRTM .hgt void value (int16).

@@ -165,10 +165,16 @@ class Dem:
             self,
             elevation=self.elevation[row0:row1, col0:col1],
             void=self.void[row0:row1, col0:col1],
-            transform=self.transform * Affine.translation(col0, row0),
+            transform=_shifted(self.transform, col0, row0),
             cell_dx_m=self.cell_dx_m[row0:row1],
             cell_dy_m=self.cell_dy_m[row0:row1],
         )
+
+
+def _shifted(t: Affine, col0: int, row0: int) -> Affine:
+    """The transform of a window whose first cell is (row0, col0)."""
+    x0, y0 = geodesy.apply_affine(t, col0, row0)
+    return Affine(t.a, t.b, x0, t.d, t.e, y0)
 
 
 def check_lat_lon(lat, lon) -> tuple[float, float]:

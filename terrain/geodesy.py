@@ -54,6 +54,7 @@ def geographic_cell_sizes_m(transform, rows: int) -> tuple[np.ndarray, np.ndarra
 
 def distance_azimuth(lat1, lon1, lat2, lon2):
     """Geodesic distance (m) and forward azimuth (degrees from north) on WGS84."""
+    lon1, lat1, lon2, lat2 = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (lon1, lat1, lon2, lat2)))
     az, _, dist = GEOD.inv(lon1, lat1, lon2, lat2)
     return dist, np.mod(az, 360.0)
 

@@ -73,6 +73,11 @@ class ViewshedResult:
         return {**self.params, **self.stats}
 
 
+def recheck_margin_m(dem: Dem) -> float:
+    """Vertical margin (m) within which the fast kernel re-checks a cell exactly (see constants)."""
+    return max(constants.FAST_RECHECK_MARGIN_M, constants.FAST_RECHECK_MARGIN_CELLS * max(dem.mean_cell_size_m))
+
+
 def _observer_cell(dem: Dem, a, b, coords: str):
     if coords == "latlon":
         check_lat_lon(a, b)
@@ -132,7 +137,7 @@ def viewshed(
         Earth curvature (default True); False ignores curvature and refraction.
     method : {"fast", "exact"}
         ``"exact"``: R3 walk for every cell. ``"fast"``: R2 sweep with exact
-        re-checks within ``constants.FAST_RECHECK_MARGIN_M`` of the horizon.
+        re-checks of cells near the horizon (:func:`recheck_margin_m`).
 
     Returns
     -------
@@ -187,7 +192,7 @@ def viewshed(
         los.exact_viewshed(*args, vis, mvh)
         n_exact = int(np.count_nonzero(~np.isnan(mvh)))
     else:
-        n_exact = int(sweep.fast_viewshed(*args, constants.FAST_RECHECK_MARGIN_M, 1, vis, mvh))
+        n_exact = int(sweep.fast_viewshed(*args, recheck_margin_m(dem), 1, vis, mvh))
     elapsed = time.perf_counter() - t0
 
     horizon = np.zeros(constants.HORIZON_BINS)
@@ -272,6 +277,6 @@ def viewshed_count(
     planes = count_kernels.count_visible(
         dem.elevation, dem.void, geographic, row_coord, col_coord, scale, constants.WGS84_A_M, constants.WGS84_E2,
         cells[:, 0].copy(), cells[:, 1].copy(), z0, half_r, half_c,
-        ht, inverse_2reff(curvature, k), radius, constants.FAST_RECHECK_MARGIN_M, 1, chunks,
+        ht, inverse_2reff(curvature, k), radius, recheck_margin_m(dem), 1, chunks,
     )
     return planes.sum(axis=0, dtype=np.int32)

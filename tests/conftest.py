@@ -1,22 +1,6 @@
 import os
 
-import numpy as np
 import pytest
-from affine import Affine
-
-from terrain import Dem
-
-# A transverse Mercator with unit scale on its central meridian: grid metres are true metres there.
-LOCAL_TM = "+proj=tmerc +lat_0=48 +lon_0=37 +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
-
-
-def make_dem(elevation, cell_m=30.0, void=None):
-    """A projected Dem (LOCAL_TM) whose centre sits on the central meridian."""
-    elevation = np.asarray(elevation, dtype=np.float32)
-    rows, cols = elevation.shape
-    transform = Affine(cell_m, 0, -cols * cell_m / 2, 0, -cell_m, rows * cell_m / 2)
-    return Dem.from_array(elevation, transform, LOCAL_TM, void=void)
-
 
 @pytest.fixture(autouse=True)
 def _isolated_tile_paths(tmp_path_factory, monkeypatch):

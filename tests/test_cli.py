@@ -1,0 +1,69 @@
+import json
+
+import numpy as np
+import pytest
+import rasterio
+from click.testing import CliRunner
+
+from terrain.cli.main import cli
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_elevation_json(runner):
+    res = runner.invoke(cli, ["elevation", "48.2828", "37.1828", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["elevation_m"] == 207.0 and out["resolution"] == 'DTED0 30"'
+    assert out["sources"][0].endswith("n48.dt0")
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [(["95", "37"], "latitude"), (["48", "abc"], "longitude"), (["10.5", "10.5"], "N10E010"),
+     (["48.2", "37.1", "--dem", "/nonexistent.tif"], "does not exist")],
+)
+def test_bad_coordinates_give_one_line(runner, args, match):
+    res = runner.invoke(cli, ["elevation", *args])
+    assert res.exit_code == 1
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip() and not ln.startswith("Warning:")]
+    assert len(lines) == 1 and lines[0].startswith("Error:") and match in lines[0]
+    assert "Traceback" not in res.output
+
+
+def test_viewshed_writes_files_users_can_open(runner, tmp_path):
+    tif, png, gj, mvh = (tmp_path / n for n in ("v.tif", "v.png", "v.geojson", "mvh.tif"))
+    res = runner.invoke(cli, ["viewshed", "48.2828", "37.1828", "-o", str(tif), "--height", "10", "--radius", "15",
+                              "--png", str(png), "--geojson", str(gj), "--mvh", str(mvh), "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    assert summary["observer_height_m"] == 10 and summary["radius_m"] == 15000
+    assert summary["dem"]["resolution"] == 'DTED0 30"' and "coarse" in summary["dem"]["note"]
+    with rasterio.open(tif) as ds:
+        assert ds.crs.to_epsg() == 4326 and ds.nodata == 255
+        band = ds.read(1)
+        cell_area = np.asarray(summary["dem"]["cell_size_m"]).prod() / 1e6
+        assert abs((band == 1).sum() * cell_area - summary["visible_area_km2"]) < 0.05 * summary["visible_area_km2"]
+        assert "terrain_viewshed" in ds.tags()
+    with rasterio.open(mvh) as ds:
+        assert ds.dtypes[0] == "float32"
+    features = json.loads(gj.read_text())["features"]
+    assert features and features[0]["geometry"]["type"] == "Polygon"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(tmp_path.glob(".*"))  # no temporary files left
+
+
+def test_viewshed_bad_parameters(runner, tmp_path):
+    for extra, match in [(["--height", "-2"], "observer_height"), (["--radius", "nan"], "radius"),
+                         (["--refraction", "1.5"], "refraction")]:
+        res = runner.invoke(cli, ["viewshed", "48.2828", "37.1828", "-o", str(tmp_path / "x.tif"), *extra])
+        assert res.exit_code == 1 and match in res.stderr, res.output
+        assert not (tmp_path / "x.tif").exists()
+
+
+def test_help_documents_defaults(runner):
+    res = runner.invoke(cli, ["viewshed", "--help"])
+    assert "default: 2.0" in res.output and "0.14286" in res.output

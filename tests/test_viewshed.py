@@ -1,0 +1,290 @@
+import math
+
+import numpy as np
+import pytest
+from helpers import cell_xy, make_dem
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from synthetic import fractal_terrain
+
+import naive
+import terrain
+from terrain import InvalidParameterError, constants, geodesy
+from terrain.viewshed import inverse_2reff
+
+R = constants.EARTH_RADIUS_M
+
+
+def _vs(dem, row, col, **kw):
+    x, y = cell_xy(dem, row, col)
+    return terrain.viewshed(dem, x, y, coords="dem", **kw)
+
+
+def _agreement(a, b):
+    inside = ~np.isnan(b.min_visible_height_m)
+    return float((a.visible == b.visible)[inside].mean())
+
+
+# --- exact kernel vs the naive reference -----------------------------------------------------
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    z=arrays(np.float64, st.tuples(st.integers(3, 14), st.integers(3, 14)),
+             elements=st.floats(0, 200, allow_nan=False, width=32)),
+    obs=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+    h=st.floats(0, 30),
+    ht=st.floats(0, 10),
+    curvature=st.booleans(),
+)
+def test_exact_matches_naive_on_random_grids(z, obs, h, ht, curvature):
+    rows, cols = z.shape
+    r0, c0 = min(int(obs[0] * rows), rows - 1), min(int(obs[1] * cols), cols - 1)
+    dem = make_dem(z, cell_m=1000.0)  # km cells make curvature matter on small grids
+    res = _vs(dem, r0, c0, observer_height=h, target_height=ht, radius_m=1e7, method="exact", curvature=curvature)
+    inv2r = inverse_2reff(curvature, constants.REFRACTION_LIGHT)
+    z0 = float(dem.elevation[r0, c0]) + h
+    ref = naive.viewshed(dem.elevation.astype(np.float64), dem.void, r0, c0, z0, ht, 1000.0, 1000.0, inv2r, 1e7)
+    # Exact ties (equal angles) may round either way; with float32 input they are rare but possible.
+    diff = res.visible != ref
+    if diff.any():
+        ties = _near_ties(dem, r0, c0, z0, ht, inv2r)
+        assert not (diff & ~ties).any()
+
+
+def _near_ties(dem, r0, c0, z0, ht, inv2r):
+    """Cells whose target angle is within 1e-9 of some sample angle before them (naive margin)."""
+    e = dem.elevation.astype(np.float64)
+    vis_lo = naive.viewshed(e - 1e-6, dem.void, r0, c0, z0, ht, 1000.0, 1000.0, inv2r, 1e7)
+    vis_hi = naive.viewshed(e + 1e-6, dem.void, r0, c0, z0, ht, 1000.0, 1000.0, inv2r, 1e7)
+    return vis_lo != vis_hi
+
+
+# --- fast vs exact ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("seed", "beta", "relief"), [(1, 3.2, 300), (5, 2.4, 200), (6, 2.8, 100)])
+@pytest.mark.parametrize("h", [2.0, 10.0])
+def test_fast_agrees_with_exact_on_fractal_terrain(seed, beta, relief, h):
+    dem = make_dem(fractal_terrain(301, 257, seed=seed, beta=beta, relief_m=relief), cell_m=30.0)
+    kw = dict(observer_height=h, target_height=2.0, radius_m=1e9)
+    fast = _vs(dem, 140, 101, **kw)
+    exact = _vs(dem, 140, 101, method="exact", **kw)
+    agreement = _agreement(fast, exact)
+    print(f"fractal seed={seed} beta={beta} h={h}: fast/exact agreement {agreement:.5f}")
+    assert agreement >= 0.995
+
+
+@pytest.mark.parametrize(("lat", "lon"), [(48.2828, 37.1828), (48.0, 37.8), (48.6, 37.5), (49.0, 37.66)])
+def test_fast_agrees_with_exact_on_real_dted0(pokrovsk_dem, lat, lon):
+    dem = terrain.load_dem(lat, lon, 60_000)
+    kw = dict(observer_height=10.0, target_height=2.0, radius_m=60_000)
+    fast = terrain.viewshed(dem, lat, lon, **kw)
+    exact = terrain.viewshed(dem, lat, lon, method="exact", **kw)
+    agreement = _agreement(fast, exact)
+    print(f"DTED0 {lat},{lon}: fast/exact agreement {agreement:.5f}")
+    assert agreement >= 0.995
+    assert abs(fast.stats["visible_area_km2"] - exact.stats["visible_area_km2"]) < 0.01 * exact.stats["disc_area_km2"]
+
+
+def test_fast_and_exact_agree_on_min_visible_height_where_rechecked():
+    dem = make_dem(fractal_terrain(201, 201, seed=9), cell_m=30.0)
+    fast = _vs(dem, 100, 100, observer_height=5, target_height=2)
+    exact = _vs(dem, 100, 100, observer_height=5, target_height=2, method="exact")
+    np.testing.assert_array_equal(np.isnan(fast.min_visible_height_m), np.isnan(exact.min_visible_height_m))
+    both = exact.visible & fast.visible
+    assert np.all(fast.min_visible_height_m[both] == 0) or np.nanmax(fast.min_visible_height_m[both]) <= 2.0 + 1e-4
+    # the mvh grid is consistent with the visibility grid
+    m = ~np.isnan(exact.min_visible_height_m)
+    assert np.array_equal(exact.visible[m], exact.min_visible_height_m[m] <= 2.0 + 1e-3)
+
+
+# --- closed-form physics ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["fast", "exact"])
+@pytest.mark.parametrize(("h", "k"), [(100.0, 0.0), (100.0, 1 / 7), (30.0, 0.0)])
+def test_flat_earth_horizon_is_sqrt_2_reff_h(h, k, method):
+    cell = 100.0
+    r_eff = R / (1 - k)
+    d_h = naive.horizon_distance_m(h, r_eff)
+    n = int(1.25 * d_h / cell)
+    if method == "exact":  # a strip along the x axis keeps the exact walk cheap
+        dem = make_dem(np.zeros((3, 2 * n + 1)), cell_m=cell)
+        r0, c0 = 1, n
+    else:
+        dem = make_dem(np.zeros((2 * n + 1, 2 * n + 1)), cell_m=cell)
+        r0, c0 = n, n
+    res = _vs(dem, r0, c0, observer_height=h, target_height=0.0, radius_m=1e9, refraction=k, method=method)
+    far = res.stats["farthest_visible"]["distance_m"]
+    assert abs(far - d_h) <= cell, (far, d_h)
+    if h == 100.0 and k == 0.0:
+        assert abs(d_h - 35_700) < 50  # the figure quoted in the issue
+
+
+def test_no_curvature_sees_all_of_a_flat_plain():
+    dem = make_dem(np.zeros((101, 101)), cell_m=1000.0)
+    res = _vs(dem, 50, 50, observer_height=1.0, radius_m=1e9, curvature=False)
+    assert res.visible.all()
+
+
+@pytest.mark.parametrize("method", ["fast", "exact"])
+def test_wall_casts_the_right_shadow(method):
+    cell, eye, wall_h, wall_col = 10.0, 50.0, 10.0, 100
+    z = np.zeros((41, 301))
+    z[:, wall_col] = wall_h
+    dem = make_dem(z, cell_m=cell)
+    res = _vs(dem, 20, 0, observer_height=eye, radius_m=1e9, curvature=False, method=method)
+    d_wall = wall_col * cell
+    shadow_end = d_wall * eye / (eye - wall_h)  # similar triangles: 1250 m
+    row = res.visible[20]
+    dist = np.arange(301) * cell
+    assert row[dist < d_wall].all() and row[wall_col]
+    assert not row[(dist > d_wall) & (dist < shadow_end - cell)].any()
+    assert row[dist > shadow_end + cell].all()
+    # minimum visible height behind the wall: the line over the wall top, eye + (wall - eye) d / D
+    mvh = res.min_visible_height_m[20]
+    for c in (110, 120):
+        expected = max(0.0, eye + (wall_h - eye) * c * cell / d_wall)
+        assert abs(mvh[c] - expected) < 1e-3
+
+
+@pytest.mark.parametrize("method", ["fast", "exact"])
+def test_every_cell_of_a_cone_is_visible_from_its_apex(method):
+    n = 121
+    yy, xx = np.mgrid[0:n, 0:n] - n // 2
+    z = 500.0 - 3.0 * np.hypot(xx, yy)  # 30 m cells, slope 0.1
+    dem = make_dem(z, cell_m=30.0)
+    res = _vs(dem, n // 2, n // 2, observer_height=0.5, radius_m=1e9, curvature=False, method=method)
+    assert res.visible.all()
+
+
+@pytest.mark.parametrize("method", ["fast", "exact"])
+def test_a_pit_sees_only_itself_and_its_walls(method):
+    z = np.full((51, 51), 100.0)
+    z[25, 25] = 0.0
+    dem = make_dem(z, cell_m=30.0)
+    res = _vs(dem, 25, 25, observer_height=2.0, radius_m=1e9, method=method)
+    expected = np.zeros_like(res.visible)
+    expected[24:27, 24:27] = True  # R3: adjacent cells have nothing in between
+    np.testing.assert_array_equal(res.visible, expected)
+
+
+def test_symmetry_of_a_symmetric_terrain():
+    n = 81
+    yy, xx = np.mgrid[0:n, 0:n] - n // 2
+    z = 50.0 * np.cos(np.hypot(xx, yy) / 6.0)
+    dem = make_dem(z, cell_m=30.0)
+    res = _vs(dem, 40, 40, observer_height=2.0, radius_m=1e9, method="exact", curvature=False)
+    v = res.visible
+    assert np.array_equal(v, v[::-1, :]) and np.array_equal(v, v[:, ::-1]) and np.array_equal(v, v.T)
+
+
+# --- voids, edges, bad input ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["fast", "exact"])
+def test_voids_neither_block_nor_are_visible(method):
+    z = np.zeros((41, 61))
+    z[:, 30] = 1000.0  # a wall ...
+    void = np.zeros_like(z, bool)
+    void[:, 30] = True  # ... that is void: it must not block
+    void[0, :] = True  # void along the edge
+    void[20, 50] = True  # void mid-ray
+    dem = make_dem(z, cell_m=30.0, void=void)
+    res = _vs(dem, 20, 5, observer_height=2.0, radius_m=1e9, curvature=False, method=method)
+    assert not res.visible[void].any()
+    assert res.visible[~void].all()
+    assert np.isnan(res.min_visible_height_m[void]).all()
+    assert res.stats["void_cells_in_radius"] == void.sum()
+    with pytest.raises(InvalidParameterError, match="void"):
+        _vs(dem, 20, 30)
+
+
+@pytest.mark.parametrize(("row", "col"), [(0, 0), (0, 37), (29, 50), (15, 0)])
+def test_observer_at_edges_and_non_square_grids(row, col):
+    dem = make_dem(fractal_terrain(30, 51, seed=11), cell_m=100.0)
+    fast = _vs(dem, row, col, observer_height=5.0, radius_m=1e9)
+    exact = _vs(dem, row, col, observer_height=5.0, radius_m=1e9, method="exact")
+    ref = naive.viewshed(dem.elevation.astype(float), dem.void, row, col, float(dem.elevation[row, col]) + 5.0, 0.0,
+                         100.0, 100.0, inverse_2reff(True, constants.REFRACTION_LIGHT), 1e9)
+    assert (exact.visible == ref).mean() > 0.999
+    assert _agreement(fast, exact) >= 0.995
+
+
+def test_radius_limits_and_radius_larger_than_dem():
+    dem = make_dem(np.zeros((101, 101)), cell_m=100.0)
+    small = _vs(dem, 50, 50, observer_height=10.0, radius_m=2000.0, curvature=False)
+    assert not small.stats["radius_clipped_by_dem"]
+    assert abs(small.stats["visible_area_km2"] - math.pi * 4.0) < 0.15
+    assert abs(small.stats["farthest_visible"]["distance_m"] - 2000.0) <= 100.0
+    big = _vs(dem, 50, 50, observer_height=10.0, radius_m=1e6, curvature=False)
+    assert big.stats["radius_clipped_by_dem"] and big.visible.all()
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [({"observer_height": -1}, "observer_height"), ({"target_height": float("nan")}, "target_height"),
+     ({"radius_m": -5}, "radius_m"), ({"radius_m": 0}, "radius_m"), ({"refraction": 1.0}, "refraction"),
+     ({"method": "magic"}, "method")],
+)
+def test_invalid_parameters(kw, match):
+    dem = make_dem(np.zeros((5, 5)))
+    with pytest.raises(InvalidParameterError, match=match):
+        _vs(dem, 2, 2, **kw)
+
+
+def test_observer_outside_dem():
+    dem = make_dem(np.zeros((5, 5)))
+    with pytest.raises(InvalidParameterError, match="outside the DEM"):
+        terrain.viewshed(dem, 1e6, 0.0, coords="dem")
+    with pytest.raises(InvalidParameterError, match="outside the DEM"):
+        terrain.viewshed(dem, 10.0, 10.0)
+
+
+def test_inputs_are_not_modified():
+    dem = make_dem(fractal_terrain(64, 64, seed=2))
+    before = dem.elevation.copy(), dem.void.copy()
+    _vs(dem, 10, 10)
+    _vs(dem, 10, 10, method="exact")
+    terrain.viewshed_count(dem, [cell_xy(dem, 5, 5)], coords="dem", radius_m=1e9)
+    np.testing.assert_array_equal(dem.elevation, before[0])
+    np.testing.assert_array_equal(dem.void, before[1])
+
+
+# --- geodesy on geographic grids ------------------------------------------------------------------
+
+def test_distances_on_a_geographic_grid_match_pyproj_within_a_cell():
+    dem = terrain.load_dem(48.5, 37.5, 100_000)
+    row, col = dem.index(48.5, 37.5)
+    frame = geodesy.metric_frame(dem.transform, dem.crs, dem.shape, row, col)
+    rng = np.random.default_rng(0)
+    rs = rng.integers(0, dem.shape[0], 200)
+    cs = rng.integers(0, dem.shape[1], 200)
+    d_frame = np.hypot(frame.row_y_m[rs], frame.row_x_scale[rs] * frame.col_x[cs])
+    lon0, lat0 = dem.cell_center_lonlat(row, col)
+    lons, lats = dem.cell_center_lonlat(rs, cs)
+    d_geod, az_geod = geodesy.distance_azimuth(lat0, lon0, lats, lons)
+    assert np.max(np.abs(d_frame - d_geod)[d_geod < 110_000]) < 5.0  # metres; cells are ~600-900 m
+    az_frame = np.degrees(np.arctan2(frame.row_x_scale[rs] * frame.col_x[cs], frame.row_y_m[rs])
+                          - frame.row_conv[rs] * frame.col_x[cs]) % 360
+    lateral = np.abs((az_frame - az_geod + 180) % 360 - 180) * np.pi / 180 * d_geod
+    assert np.max(lateral) < 5.0
+
+
+# --- many observers ---------------------------------------------------------------------------------
+
+def test_viewshed_count_is_the_sum_of_single_viewsheds_and_thread_independent():
+    import numba
+
+    dem = make_dem(fractal_terrain(160, 140, seed=12), cell_m=30.0)
+    cells = [(10, 10), (80, 70), (150, 5), (0, 139), (79, 71)]
+    obs = [cell_xy(dem, r, c) for r, c in cells]
+    kw = dict(observer_height=5.0, target_height=1.0, radius_m=1500.0)
+    expected = sum(_vs(dem, r, c, **kw).visible.astype(np.int32) for r, c in cells)
+    got = terrain.viewshed_count(dem, obs, coords="dem", **kw)
+    np.testing.assert_array_equal(got, expected)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = terrain.viewshed_count(dem, obs, coords="dem", n_chunks=1, **kw)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one, got)
