@@ -32,13 +32,12 @@ RADIUS_M = 20_000.0
 #: Number of azimuth bins in the per-azimuth horizon (1 degree each).
 HORIZON_BINS = 360
 #: The fast kernel re-checks, with the exact sight-line walk, every cell whose
-#: target is within max(FAST_RECHECK_MARGIN_M, FAST_RECHECK_MARGIN_CELLS x the
-#: mean cell size) metres (vertically, at the target) of the horizon found by
-#: the radial sweep: the nearest ray passes up to half a cell beside a cell
-#: centre, so its horizon can be off by roughly slope x half a cell. Measured
-#: in benchmarks/ and tests (fast vs exact agreement).
-FAST_RECHECK_MARGIN_M = 2.0
-FAST_RECHECK_MARGIN_CELLS = 0.1
+#: target is within L x delta + FAST_RECHECK_MARGIN_M metres (vertically, at
+#: the target) of the horizon found by the radial sweep, where delta (cells) is
+#: how far the nearest ray passes from the cell centre and L (m) the largest
+#: elevation step between adjacent cells (the bound derived in
+#: terrain/kernels/sweep.py). The floor (m) covers second-order distance terms.
+FAST_RECHECK_MARGIN_M = 0.25
 
 # --- Elevation data ------------------------------------------------------
 #: SRTM .hgt void value (int16).

@@ -73,11 +73,6 @@ class ViewshedResult:
         return {**self.params, **self.stats}
 
 
-def recheck_margin_m(dem: Dem) -> float:
-    """Vertical margin (m) within which the fast kernel re-checks a cell exactly (see constants)."""
-    return max(constants.FAST_RECHECK_MARGIN_M, constants.FAST_RECHECK_MARGIN_CELLS * max(dem.mean_cell_size_m))
-
-
 def _observer_cell(dem: Dem, a, b, coords: str):
     if coords == "latlon":
         check_lat_lon(a, b)
@@ -137,7 +132,7 @@ def viewshed(
         Earth curvature (default True); False ignores curvature and refraction.
     method : {"fast", "exact"}
         ``"exact"``: R3 walk for every cell. ``"fast"``: R2 sweep with exact
-        re-checks of cells near the horizon (:func:`recheck_margin_m`).
+        re-checks of every cell the sweep cannot prove (see ``kernels/sweep.py``).
 
     Returns
     -------
@@ -192,7 +187,7 @@ def viewshed(
         los.exact_viewshed(*args, vis, mvh)
         n_exact = int(np.count_nonzero(~np.isnan(mvh)))
     else:
-        n_exact = int(sweep.fast_viewshed(*args, recheck_margin_m(dem), 1, vis, mvh))
+        n_exact = int(sweep.fast_viewshed(*args, constants.FAST_RECHECK_MARGIN_M, 1, vis, mvh))
     elapsed = time.perf_counter() - t0
 
     horizon = np.zeros(constants.HORIZON_BINS)
@@ -270,13 +265,14 @@ def viewshed_count(
     for i, (r, c) in enumerate(cells):
         _, _, _, _, half_r[i], half_c[i], _ = _radius_window(dem, int(r), int(c), radius)
     z0 = dem.elevation[cells[:, 0], cells[:, 1]].astype(np.float64) + h0
-    row_coord, col_coord, geographic, scale = geodesy.grid_axes(
-        dem.transform, dem.crs, dem.shape, float(cells[:, 0].mean()), float(cells[:, 1].mean())
-    )
+    row_coord, col_coord, geographic, _ = geodesy.grid_axes(dem.transform, dem.crs, dem.shape, 0.0, 0.0)
+    scales = np.ones(len(cells))
+    if not geographic:
+        scales = np.array([geodesy.grid_axes(dem.transform, dem.crs, (1, 1), float(r), float(c))[3] for r, c in cells])
     chunks = int(n_chunks or get_num_threads())
     planes = count_kernels.count_visible(
-        dem.elevation, dem.void, geographic, row_coord, col_coord, scale, constants.WGS84_A_M, constants.WGS84_E2,
+        dem.elevation, dem.void, geographic, row_coord, col_coord, scales, constants.WGS84_A_M, constants.WGS84_E2,
         cells[:, 0].copy(), cells[:, 1].copy(), z0, half_r, half_c,
-        ht, inverse_2reff(curvature, k), radius, recheck_margin_m(dem), 1, chunks,
+        ht, inverse_2reff(curvature, k), radius, constants.FAST_RECHECK_MARGIN_M, 1, chunks,
     )
     return planes.sum(axis=0, dtype=np.int32)

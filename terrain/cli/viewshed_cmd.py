@@ -27,8 +27,7 @@ from .options import (
 @refraction_opt
 @curvature_opt
 @click.option("--method", type=click.Choice(["fast", "exact"]), default="fast", show_default=True,
-              help=f"fast: R2 sweep + exact re-check within max({constants.FAST_RECHECK_MARGIN_M:g} m, "
-              f"{constants.FAST_RECHECK_MARGIN_CELLS:g} cell) of the horizon; "
+              help="fast: R2 sweep + exact re-check of every cell whose answer the sweep cannot prove; "
               "exact: R3 sight line to every cell.")
 @click.option("--mvh", type=click.Path(dir_okay=False), default=None,
               help="Also write the minimum-visible-height GeoTIFF (m above ground; float32, NaN nodata).")

@@ -15,13 +15,14 @@ from .sweep import fast_viewshed_serial
 
 @njit(cache=True, parallel=True)
 def count_visible(
-    elev, void, geographic, row_coord, col_coord, scale, a_m, e2,
+    elev, void, geographic, row_coord, col_coord, obs_scale, a_m, e2,
     obs_rows, obs_cols, obs_z0, half_rows, half_cols,
     target_m, inv_2reff, radius_m, margin_m, density, n_chunks,
 ):
     """Counts (int32, rows x cols) of observers that see each cell.
 
-    row_coord/col_coord: cell-centre coordinates (radians if geographic);
+    row_coord/col_coord: cell-centre coordinates (radians if geographic); obs_scale: each
+    observer's projection point scale factor (projected grids);
     obs_* : observer cells and eye elevations (m a.s.l.); half_rows/half_cols:
     each observer's window half-size in cells.
     """
@@ -46,7 +47,7 @@ def count_visible(
                 geographic_frame(row_coord[ra:rb], col_coord[ca:cb], row_coord[r0], col_coord[c0], a_m, e2,
                                  row_y, row_xs, col_x, row_conv)
             else:
-                projected_frame(row_coord[ra:rb], col_coord[ca:cb], row_coord[r0], col_coord[c0], scale,
+                projected_frame(row_coord[ra:rb], col_coord[ca:cb], row_coord[r0], col_coord[c0], obs_scale[i],
                                 row_y, row_xs, col_x, row_conv)
             e = np.ascontiguousarray(elev[ra:rb, ca:cb])
             v = np.ascontiguousarray(void[ra:rb, ca:cb])

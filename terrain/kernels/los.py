@@ -13,7 +13,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .geometry import distance_at, elevation_along, elevation_angle
+from .geometry import distance_at, elevation_angle
 
 NO_HORIZON = -np.inf
 
@@ -28,26 +28,40 @@ def horizon_to(elev, void, row_y, row_xs, col_x, r0, c0, z0, r1, c1, inv_2reff):
     dc = c1 - c0
     n = max(abs(dr), abs(dc))
     best = NO_HORIZON
-    major_is_col = abs(dc) >= abs(dr)
-    for i in range(1, n):
-        t = i / n
-        if major_is_col:
-            c = c0 + (i if dc > 0 else -i)
-            r = r0 + dr * t
-            z = elevation_along(elev, void, True, c, r)
-            if math.isnan(z):
+    if abs(dc) >= abs(dr):
+        step = 1 if dc > 0 else -1
+        for i in range(1, n):
+            c = c0 + step * i
+            r = r0 + dr * (i / n)
+            lo = int(math.floor(r))
+            w = r - lo
+            hi = lo + 1 if w > 0.0 else lo
+            if void[lo, c] or void[hi, c]:
                 continue
-            d = distance_at(row_y, row_xs, col_x, r, float(c))
-        else:
-            r = r0 + (i if dr > 0 else -i)
-            c = c0 + dc * t
-            z = elevation_along(elev, void, False, r, c)
-            if math.isnan(z):
+            z = elev[lo, c] * (1.0 - w) + elev[hi, c] * w
+            y = row_y[lo] * (1.0 - w) + row_y[hi] * w
+            x = (row_xs[lo] * (1.0 - w) + row_xs[hi] * w) * col_x[c]
+            d = math.sqrt(x * x + y * y)
+            a = (z - d * d * inv_2reff - z0) / d
+            if a > best:
+                best = a
+    else:
+        step = 1 if dr > 0 else -1
+        for i in range(1, n):
+            r = r0 + step * i
+            c = c0 + dc * (i / n)
+            lo = int(math.floor(c))
+            w = c - lo
+            hi = lo + 1 if w > 0.0 else lo
+            if void[r, lo] or void[r, hi]:
                 continue
-            d = distance_at(row_y, row_xs, col_x, float(r), c)
-        a = elevation_angle(z, d, z0, inv_2reff)
-        if a > best:
-            best = a
+            z = elev[r, lo] * (1.0 - w) + elev[r, hi] * w
+            x = row_xs[r] * (col_x[lo] * (1.0 - w) + col_x[hi] * w)
+            y = row_y[r]
+            d = math.sqrt(x * x + y * y)
+            a = (z - d * d * inv_2reff - z0) / d
+            if a > best:
+                best = a
     return best
 
 

@@ -5,10 +5,18 @@ Rays leave the observer towards every cell of the window's four sides
 row/column at a time, sampling the terrain exactly as the R3 walk does, and
 hands each cell it passes the running horizon of the samples before it; a
 cell keeps the horizon of the ray passing closest to its centre (Franklin &
-Ray 1994, "R2"). Cells whose target lies within ``margin_m`` (vertically) of
-that horizon, and any cell no ray reached, are then settled with the exact
-R3 walk (``los.horizon_to``), so the answer differs from R3 only where the
-nearest ray's horizon is off by more than the margin.
+Ray 1994, "R2").
+
+The ray nearest a cell crosses the same columns (rows) as the cell's own
+sight line, at most ``delta`` cells beside it at the cell and proportionally
+less closer in (the two lines meet at the observer). Terrain on a grid line is
+linear between cells, so each sample differs by at most ``L * delta * i / j``
+metres, where ``L`` is the largest elevation step between neighbouring cells
+across the lines; at distance ``d_i = d * i / j`` that moves the horizon by at
+most ``L * delta / d``. So whenever the target is more than ``L * delta``
+metres (plus a small floor for second-order distance terms) above or below
+the swept horizon, R2 and R3 agree; every other cell, and any cell no ray
+reached, is settled with the exact R3 walk (``los.horizon_to``).
 
 Each of the four sides owns a fixed wedge of cells (E/W: |dr| <= |dc|;
 N/S: |dc| < |dr|), so the parallel sides never write the same cell and the
@@ -63,7 +71,7 @@ def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, d
             dm = near - minor0
             owned = abs(dm) <= j if major_is_col else abs(dm) < j
             if owned and 0 <= near < n_minor:
-                code = int(abs(minor - near) * OFFSET_SCALE)
+                code = int(math.ceil(abs(minor - near) * OFFSET_SCALE))  # round up: keeps the bound safe
                 if major_is_col:
                     rr, cc = near, major
                 else:
@@ -79,8 +87,12 @@ def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, d
 
 
 @njit(cache=True, nogil=True)
-def _settle_row(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, margin_m, r, best, vis, mvh):
+def _settle_row(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, margin_m, step_col,
+                step_row, r, best, vis, mvh):
     """Settle every cell of row r from its swept horizon (held in mvh), re-checking near-horizon cells.
+
+    step_col / step_row: largest elevation step (m) between vertically / horizontally adjacent cells,
+    the bound L for column-major / row-major sight lines.
 
     Returns the number of cells re-checked with the exact walk.
     """
@@ -99,11 +111,29 @@ def _settle_row(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2ref
             n_exact += 1
         else:
             gap_m = (elevation_angle(elev[r, c] + target_m, d, z0, inv_2reff) - h) * d
-            if abs(gap_m) < margin_m:
+            step = step_col if abs(c - c0) >= abs(r - r0) else step_row
+            if abs(gap_m) <= margin_m + step * best[r, c] / OFFSET_SCALE:
                 h = horizon_to(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff)
                 n_exact += 1
         settle_cell(elev, r0, c0, z0, r, c, d, target_m, inv_2reff, h, vis, mvh)
     return n_exact
+
+
+@njit(cache=True, nogil=True)
+def max_steps(elev, void):
+    """Largest |elevation step| (m) between vertically and between horizontally adjacent valid cells."""
+    rows, cols = elev.shape
+    sv = 0.0
+    sh = 0.0
+    for r in range(rows):
+        for c in range(cols):
+            if void[r, c]:
+                continue
+            if r + 1 < rows and not void[r + 1, c]:
+                sv = max(sv, abs(elev[r + 1, c] - elev[r, c]))
+            if c + 1 < cols and not void[r, c + 1]:
+                sh = max(sh, abs(elev[r, c + 1] - elev[r, c]))
+    return sv, sh
 
 
 @njit(cache=True, parallel=True)
@@ -115,12 +145,14 @@ def fast_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2r
     """
     rows, cols = elev.shape
     best = np.full((rows, cols), UNSET, np.uint8)
+    step_col, step_row = max_steps(elev, void)
     for side in prange(4):
         _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, best, mvh)
     counts = np.zeros(rows, np.int64)
     for r in prange(rows):
         counts[r] = _settle_row(
-            elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, margin_m, r, best, vis, mvh
+            elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, margin_m, step_col,
+            step_row, r, best, vis, mvh
         )
     return counts.sum()
 
@@ -130,11 +162,13 @@ def fast_viewshed_serial(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m,
     """Single-threaded ``fast_viewshed`` (for callers that are already parallel)."""
     rows, cols = elev.shape
     best = np.full((rows, cols), UNSET, np.uint8)
+    step_col, step_row = max_steps(elev, void)
     for side in range(4):
         _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, best, mvh)
     n = 0
     for r in range(rows):
         n += _settle_row(
-            elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, margin_m, r, best, vis, mvh
+            elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, margin_m, step_col,
+            step_row, r, best, vis, mvh
         )
     return n

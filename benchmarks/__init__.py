@@ -1,0 +1,1 @@
+"""terrain's benchmark suite: ours against established peers, measured in the same run."""

@@ -1,0 +1,231 @@
+"""python -m benchmarks [--quick] [--only NAME ...]: ours vs peers, same DEM, same observer, same run."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+TESTS = HERE.parent / "tests"
+sys.path.insert(0, str(TESTS))
+
+import terrain  # noqa: E402
+from helpers import LOCAL_TM, make_dem  # noqa: E402
+from synthetic import fractal_terrain, write_hgt  # noqa: E402
+from terrain import constants  # noqa: E402
+from terrain.export import write_geotiff  # noqa: E402
+
+from . import measure, peers, report  # noqa: E402
+
+H_OBS, H_TGT = 10.0, 2.0
+K = constants.REFRACTION_LIGHT
+
+
+def _agree(a, b, inside):
+    return float((a == b)[inside].mean())
+
+
+def bench_single(quick: bool, work: Path) -> dict:
+    """Single viewshed, central observer, 10 m / 2 m, on a seeded fractal 1" tile (30 m cells)."""
+    n = 1201 if quick else 3601
+    cell = 30.0
+    z = fractal_terrain(n, n, seed=2026, relief_m=300.0)
+    npy = work / f"fractal{n}.npy"
+    np.save(npy, z)
+    dem = make_dem(z, cell_m=cell)
+    radius = (n // 2) * cell
+    tif = work / f"fractal{n}.tif"
+    write_geotiff(tif, dem.elevation, dem.transform, dem.crs, nodata=-32768.0)
+    kw = dict(coords="dem", observer_height=H_OBS, target_height=H_TGT, radius_m=radius, refraction=K)
+    terrain.viewshed(dem, 0.0, 0.0, **kw)  # JIT warm-up, excluded
+    reps = 3 if quick else 5
+    fast = terrain.viewshed(dem, 0.0, 0.0, **kw)
+    t_fast = measure.repeat(lambda: terrain.viewshed(dem, 0.0, 0.0, **kw), reps)
+    t0 = time.perf_counter()
+    exact = terrain.viewshed(dem, 0.0, 0.0, method="exact", **kw)
+    t_exact = time.perf_counter() - t0
+    inside = ~np.isnan(exact.min_visible_height_m)
+    out = {
+        "workload": f"single viewshed, fractal {n}x{n} (30 m cells), observer centre {H_OBS:g} m, target {H_TGT:g} m, "
+                    f"radius {radius / 1000:g} km, k={K:.4f}",
+        "cells": n * n,
+        "dem_float32_mib": n * n * 4 / 2**20,
+        "ours_fast": {**t_fast, "agreement_with_exact": _agree(fast.visible, exact.visible, inside),
+                      "cells_rechecked": fast.stats["cells_checked_exactly"]},
+        "ours_exact": {"median_s": t_exact, "min_s": t_exact, "runs": 1},
+    }
+    # threads
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    out["ours_fast_1_thread"] = measure.repeat(lambda: terrain.viewshed(dem, 0.0, 0.0, **kw), reps)
+    numba.set_num_threads(before)
+    out["ours_fast"]["threads"] = before
+    # cold starts and memory, each in a fresh interpreter
+    cache = tempfile.mkdtemp(prefix="numba-warm-")
+    out["cold_empty_cache"] = measure.fresh_process_call(npy, cell, H_OBS, H_TGT, radius, "fast", TESTS, None)
+    measure.fresh_process_call(npy, cell, H_OBS, H_TGT, radius, "fast", TESTS, cache)  # populate
+    out["cold_warm_cache"] = measure.fresh_process_call(npy, cell, H_OBS, H_TGT, radius, "fast", TESTS, cache)
+    out["peak_rss_over_dem_ratio"] = out["cold_warm_cache"]["peak_rss_over_baseline_mib"] / out["dem_float32_mib"]
+    # peer: gdal_viewshed on the same GeoTIFF
+    version = peers.gdal_version()
+    if version is None:
+        out["gdal_viewshed"] = {"skipped": "gdal_viewshed not installed (apt-get install gdal-bin)"}
+    else:
+        times, vis = [], None
+        for _ in range(reps):
+            secs, peak, vis = peers.run_gdal_viewshed(tif, work / "gdal.tif", *_centre_xy(dem), H_OBS, H_TGT,
+                                                      radius, K)
+            times.append(secs)
+        out["gdal_viewshed"] = {"version": version, "median_s": float(np.median(times)), "min_s": min(times),
+                                "runs": reps, "peak_rss_mib": peak,
+                                "agreement_with_exact": _agree(vis, exact.visible, inside),
+                                "agreement_with_ours_fast": _agree(vis, fast.visible, inside)}
+        out["ratio_gdal_over_ours_fast"] = out["gdal_viewshed"]["median_s"] / out["ours_fast"]["median_s"]
+    return out
+
+
+def _centre_xy(dem):
+    rows, cols = dem.shape
+    t = dem.transform
+    return t.c + t.a * (cols // 2 + 0.5), t.f + t.e * (rows // 2 + 0.5)
+
+
+def bench_real(quick: bool, work: Path) -> dict:
+    """Real terrain: the embedded DTED0 around Pokrovsk reprojected to UTM 37N (GDAL needs a projected grid)."""
+    import rasterio.warp
+    from affine import Affine
+    from rasterio.enums import Resampling
+
+    src = terrain.load_dem(48.2828, 37.1828, 60_000)
+    cell = 300.0
+    dst_crs = "EPSG:32637"
+    transform, width, height = rasterio.warp.calculate_default_transform(
+        src.crs, dst_crs, src.shape[1], src.shape[0], *src.bounds, resolution=cell)
+    z = np.full((height, width), np.nan, np.float32)
+    rasterio.warp.reproject(src.elevation, z, src_transform=src.transform, src_crs=src.crs, dst_transform=transform,
+                            dst_crs=dst_crs, resampling=Resampling.bilinear, src_nodata=np.nan, dst_nodata=np.nan)
+    dem = terrain.Dem.from_array(z, Affine(*transform[:6]), dst_crs, resolution="DTED0 reprojected to 300 m UTM")
+    tif = work / "dted0_utm.tif"
+    write_geotiff(tif, np.where(dem.void, -32768, dem.elevation).astype(np.float32), dem.transform, dem.crs,
+                  nodata=-32768.0)
+    x, y = dem.to_dem_xy(48.2828, 37.1828)
+    radius = 40_000.0
+    kw = dict(coords="dem", observer_height=H_OBS, target_height=H_TGT, radius_m=radius, refraction=K)
+    fast = terrain.viewshed(dem, x, y, **kw)
+    t_fast = measure.repeat(lambda: terrain.viewshed(dem, x, y, **kw), 5)
+    exact = terrain.viewshed(dem, x, y, method="exact", **kw)
+    inside = ~np.isnan(exact.min_visible_height_m)
+    out = {"workload": "single viewshed, real DTED0 (Pokrovsk, reprojected bilinear to 300 m UTM 37N), "
+                       f"10 m / 2 m, radius 40 km, {dem.shape[0]}x{dem.shape[1]} cells",
+           "ours_fast": {**t_fast, "agreement_with_exact": _agree(fast.visible, exact.visible, inside)}}
+    if peers.gdal_version() is None:
+        out["gdal_viewshed"] = {"skipped": "gdal_viewshed not installed"}
+        return out
+    r0, c0 = dem.rowcol_xy(x, y)
+    cx, cy = dem.transform.c + dem.transform.a * (c0 + 0.5), dem.transform.f + dem.transform.e * (r0 + 0.5)
+    times = []
+    for _ in range(5):
+        secs, _, vis = peers.run_gdal_viewshed(tif, work / "gdal_real.tif", cx, cy, H_OBS, H_TGT, radius, K)
+        times.append(secs)
+    ok = inside & ~dem.void
+    out["gdal_viewshed"] = {"median_s": float(np.median(times)), "min_s": min(times), "runs": 5,
+                            "agreement_with_exact": _agree(vis, exact.visible, ok)}
+    out["ratio_gdal_over_ours_fast"] = out["gdal_viewshed"]["median_s"] / out["ours_fast"]["median_s"]
+    return out
+
+
+def bench_count(quick: bool, work: Path) -> dict:
+    """Many observers at 5 km radius on a 1201x1201 fractal grid: viewshed_count vs one gdal_viewshed per observer."""
+    n, cell, radius = 1201, 30.0, 5000.0
+    dem = make_dem(fractal_terrain(n, n, seed=7), cell_m=cell)
+    tif = work / "count.tif"
+    write_geotiff(tif, dem.elevation, dem.transform, dem.crs, nodata=-32768.0)
+    rng = np.random.default_rng(0)
+    rows = []
+    counts = (1, 10, 100) if quick else (1, 10, 100, 1000)
+    terrain.viewshed_count(dem, [_centre_xy(dem)], coords="dem", radius_m=radius)  # warm-up
+    for m in counts:
+        cells = rng.integers(0, n, size=(m, 2))
+        pts = [(dem.transform.c + cell * (c + 0.5), dem.transform.f - cell * (r + 0.5)) for r, c in cells]
+        t0 = time.perf_counter()
+        terrain.viewshed_count(dem, pts, coords="dem", observer_height=H_OBS, target_height=H_TGT, radius_m=radius)
+        ours = time.perf_counter() - t0
+        row = {"observers": m, "ours_s": ours}
+        if peers.gdal_version() is not None and m <= (100 if quick else 1000):
+            t0 = time.perf_counter()
+            for x, y in pts:
+                peers.run_gdal_viewshed(tif, work / "g.tif", x, y, H_OBS, H_TGT, radius, K)
+            row["gdal_loop_s"] = time.perf_counter() - t0
+            row["ratio_gdal_over_ours"] = row["gdal_loop_s"] / ours
+        rows.append(row)
+    return {"workload": "cumulative viewshed, fractal 1201x1201 30 m, radius 5 km, 10 m / 2 m", "rows": rows}
+
+
+def bench_floor(quick: bool, work: Path) -> dict:
+    """The physical floor: one streaming pass over the DEM (read int16 .hgt, convert to float32)."""
+    n = 1201 if quick else 3601
+    path = write_hgt(work, "N00E000", fractal_terrain(n, n, seed=1))
+    def once():
+        a = np.fromfile(path, dtype=">i2").astype(np.float32)
+        return float(a[0])
+    return {"workload": f"read {n}x{n} .hgt int16 -> float32", **measure.repeat(once, 5)}
+
+
+WORKLOADS = {"single": bench_single, "real": bench_real, "count": bench_count, "floor": bench_floor}
+
+
+def machine() -> dict:
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"host": socket.gethostname(), "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "numba": numba.__version__, "numpy": np.__version__, "terrain": terrain.__version__,
+            "gdal": peers.gdal_version(), "grass": None, "splat": None, "xarray_spatial": None}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="small sizes, few repetitions (minutes)")
+    ap.add_argument("--only", nargs="*", choices=sorted(WORKLOADS), help="run only these workloads")
+    ap.add_argument("--out", type=Path, default=HERE / "results", help="directory for the JSON results")
+    ap.add_argument("--no-report", action="store_true", help="do not regenerate RESULTS.md")
+    args = ap.parse_args(argv)
+    names = args.only or list(WORKLOADS)
+    results = {"command": "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:]),
+               "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+               "machine": machine(), "quick": args.quick, "workloads": {},
+               "peers_skipped": {"grass r.viewshed": "not benchmarked yet", "splat": "not benchmarked yet",
+                                 "xarray-spatial": "not benchmarked yet"}}
+    with tempfile.TemporaryDirectory(prefix="terrain-bench-") as tmp:
+        for name in names:
+            print(f"[benchmarks] {name} ...", flush=True)
+            results["workloads"][name] = WORKLOADS[name](args.quick, Path(tmp))
+            print(json.dumps(results["workloads"][name], indent=1), flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = dt.date.today().isoformat()
+    path = args.out / f"{stamp}-{socket.gethostname()}{'-quick' if args.quick else ''}.json"
+    path.write_text(json.dumps(results, indent=2))
+    print(f"[benchmarks] wrote {path}")
+    if not args.no_report:
+        report.write_results_md(args.out, HERE / "RESULTS.md")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
