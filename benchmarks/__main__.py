@@ -20,9 +20,10 @@ HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent / "tests"
 sys.path.insert(0, str(TESTS))
 
-import terrain  # noqa: E402
-from helpers import LOCAL_TM, make_dem  # noqa: E402
+from helpers import make_dem  # noqa: E402
 from synthetic import fractal_terrain, write_hgt  # noqa: E402
+
+import terrain  # noqa: E402
 from terrain import constants  # noqa: E402
 from terrain.export import write_geotiff  # noqa: E402
 

@@ -31,6 +31,10 @@ def run_gdal_viewshed(dem_tif, out_tif, x, y, observer_h, target_h, radius_m, re
     subprocess.run(cmd, check=True, capture_output=True)
     dt = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    with rasterio.open(out_tif) as ds:
-        vis = ds.read(1) == 255
+    with rasterio.open(out_tif) as ds, rasterio.open(dem_tif) as src:
+        # gdal_viewshed crops its output to the -md window: place it back on the DEM grid.
+        vis = np.zeros((src.height, src.width), bool)
+        col0 = round((ds.transform.c - src.transform.c) / src.transform.a)
+        row0 = round((ds.transform.f - src.transform.f) / src.transform.e)
+        vis[row0 : row0 + ds.height, col0 : col0 + ds.width] = ds.read(1) == 255
     return dt, peak, vis

@@ -20,7 +20,10 @@ def write_results_md(results_dir: Path, out: Path) -> None:
         lines += [f"## {f.name}", "", f"- command: `{r['command']}`", f"- date: {r['date']}",
                   f"- machine: {m['cpu']}, {m['cores']} cores; python {m['python']}, numba {m['numba']}, "
                   f"numpy {m['numpy']}; GDAL: {m['gdal'] or 'not installed'}",
-                  f"- not run: {', '.join(f'{k} ({v})' for k, v in r.get('peers_skipped', {}).items())}", ""]
+                  f"- not run: {', '.join(f'{k} ({v})' for k, v in r.get('peers_skipped', {}).items())}"]
+        if r.get("note"):
+            lines.append(f"- note: {r['note']}")
+        lines.append("")
         w = r["workloads"]
         if "single" in w:
             s = w["single"]

@@ -7,12 +7,12 @@ import math
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.colors import LightSource  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LightSource
 
-from .export import atomic_path  # noqa: E402
-from .geodesy import apply_affine  # noqa: E402
+from .export import atomic_path
+from .geodesy import apply_affine
 
 
 def _extent(transform, shape):

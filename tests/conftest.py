@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+
 @pytest.fixture(autouse=True)
 def _isolated_tile_paths(tmp_path_factory, monkeypatch):
     """No test sees the developer's tile cache or TERRAIN_DEM_PATH."""

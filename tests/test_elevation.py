@@ -5,12 +5,11 @@ import zipfile
 
 import numpy as np
 import pytest
+from synthetic import hgt_tile, write_hgt
 
 import terrain
 from terrain import CorruptTileError, InvalidParameterError, MissingElevationError, geodesy
 from terrain.tiles import embedded_dem_dir, local_tiles
-
-from synthetic import hgt_tile, write_hgt
 
 
 @pytest.mark.parametrize(
@@ -139,21 +138,21 @@ def test_zip_and_gz_tiles_open(tmp_path):
 def test_truncated_or_wrong_size_hgt_is_corrupt(tmp_path, payload):
     path = tmp_path / "N48E037.hgt"
     path.write_bytes(payload)
-    with pytest.raises(CorruptTileError, match="N48E037.hgt") as info:
+    with pytest.raises(CorruptTileError, match=r"N48E037\.hgt") as info:
         terrain.open_dem(path)
     assert info.value.path == str(path)
-    with pytest.raises(CorruptTileError, match="N48E037.hgt"):
+    with pytest.raises(CorruptTileError, match=r"N48E037\.hgt"):
         terrain.load_dem(48.5, 37.5, 100, search=tmp_path)
 
 
 def test_garbage_geotiff_and_zip_are_corrupt(tmp_path):
     tif = tmp_path / "x.tif"
     tif.write_bytes(b"II*\x00garbage" * 10)
-    with pytest.raises(CorruptTileError, match="x.tif"):
+    with pytest.raises(CorruptTileError, match=r"x\.tif"):
         terrain.open_dem(tif)
     z = tmp_path / "N48E037.hgt.zip"
     z.write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(CorruptTileError, match="N48E037.hgt.zip"):
+    with pytest.raises(CorruptTileError, match=r"N48E037\.hgt\.zip"):
         terrain.open_dem(z)
 
 
@@ -162,7 +161,7 @@ def test_truncated_dted_is_corrupt(tmp_path):
     bad = tmp_path / "e037" / "n48.dt0"
     bad.parent.mkdir()
     bad.write_bytes(src.read_bytes()[:5000])
-    with pytest.raises(CorruptTileError, match="n48.dt0"):
+    with pytest.raises(CorruptTileError, match=r"n48\.dt0"):
         terrain.open_dem(bad)
 
 

@@ -1,5 +1,6 @@
 import math
 
+import naive
 import numpy as np
 import pytest
 from helpers import cell_xy, make_dem
@@ -8,7 +9,6 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from synthetic import fractal_terrain
 
-import naive
 import terrain
 from terrain import InvalidParameterError, constants, geodesy
 from terrain.viewshed import inverse_2reff

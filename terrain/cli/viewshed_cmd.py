@@ -2,7 +2,6 @@
 
 import click
 
-from .. import constants
 from .options import (
     curvature_opt,
     dem_opt,
