@@ -55,3 +55,28 @@ DOWNLOAD_BACKOFF_S = 1.0
 DOWNLOAD_TIMEOUT_S = 30.0
 #: Resolutions coarser than this (arc-seconds) trigger CoarseDemWarning.
 COARSE_DEM_ARCSEC = 10.0
+
+# --- Radio ---------------------------------------------------------------
+#: Speed of light in vacuum (m/s), exact (SI).
+SPEED_OF_LIGHT_M_S = 299_792_458.0
+#: Drone-link frequency presets (MHz): ISM 433, SRD 868 (EU), ISM 915 (Americas), 2.4 and 5.8 GHz ISM.
+FREQ_PRESETS_MHZ = {"433": 433.0, "868": 868.0, "915": 915.0, "2.4G": 2400.0, "5.8G": 5800.0}
+#: Default link frequency (MHz).
+FREQ_MHZ = 2400.0
+#: Fraction of the first Fresnel zone that must be clear (dimensionless): the usual 60 %.
+FRESNEL_CLEARANCE = 0.6
+#: Radio defaults: transmitter (ground station) and receiver (drone) heights above ground (m).
+TX_HEIGHT_M = 2.0
+RX_HEIGHT_M = 100.0
+#: Radio coverage radius (m).
+RADIO_RADIUS_M = 30_000.0
+#: Transmitter EIRP (dBm): 20 dBm = 100 mW, a common drone control-link power.
+EIRP_DBM = 20.0
+#: Receiver antenna gain (dBi).
+RX_GAIN_DBI = 0.0
+#: Jammer EIRP (dBm): 40 dBm = 10 W.
+JAMMER_EIRP_DBM = 40.0
+#: Signal-to-jamming margin (dB) the link needs.
+SJ_MARGIN_DB = 0.0
+#: Knife-edge loss J(nu) is 0 for nu <= this (ITU-R P.526-15 eq. 31 validity, nu > -0.78).
+KNIFE_EDGE_NU_MIN = -0.78

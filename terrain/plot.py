@@ -95,3 +95,48 @@ def viewshed_map(result, dem, path):
     ax.plot(p["observer"]["x"], p["observer"]["y"], marker="^", color="blue", markersize=10, markeredgecolor="white")
     add_scale_bar_and_north(ax, dem)
     save(fig, path)
+
+
+def profile_plot(prof, path):
+    """SPLAT!-style path profile: terrain with earth bulge, the ray, the first and 60 % Fresnel zones."""
+    s = prof.summary
+    d_km = prof.distance_m / 1000
+    ground = prof.terrain_m + prof.bulge_m
+    fig, ax = plt.subplots(figsize=(10, 4.5), dpi=110)
+    base = np.nanmin(ground) - 20
+    ax.fill_between(d_km, base, ground, color="#8b6d4b", alpha=0.8, label="terrain + earth bulge (K=%.3g)" % s["k_factor"])
+    ax.plot(d_km, prof.ray_m, color="tab:blue", lw=1.2, label="line of sight")
+    frac = s["fresnel_fraction"]
+    ax.plot(d_km, prof.ray_m - prof.fresnel_m, color="tab:green", lw=0.8, ls="--", label="1st Fresnel zone")
+    ax.plot(d_km, prof.ray_m + prof.fresnel_m, color="tab:green", lw=0.8, ls="--")
+    ax.plot(d_km, prof.ray_m - frac * prof.fresnel_m, color="tab:orange", lw=0.8, label=f"{frac:.0%} of 1st Fresnel zone")
+    for ob in s["obstructions"]:
+        ax.plot(ob["distance_m"] / 1000, ob["terrain_m"] + ob["distance_m"] * 0 + np.interp(
+            ob["distance_m"], prof.distance_m, prof.bulge_m), "rx", ms=5)
+    ax.set_xlabel("distance from end 1 (km)")
+    ax.set_ylabel("height (m a.s.l., bulged frame)")
+    clr = s["min_clearance_m"]
+    ax.set_title(
+        f"{s['end1']['lat']:.4f},{s['end1']['lon']:.4f} ({s['end1']['antenna_height_m']:g} m) -> "
+        f"{s['end2']['lat']:.4f},{s['end2']['lon']:.4f} ({s['end2']['antenna_height_m']:g} m): "
+        f"{s['distance_m'] / 1000:.2f} km, az {s['bearing_deg']:.1f} deg, {s['freq_mhz']:g} MHz\n"
+        f"{'LOS' if s['line_of_sight'] else 'OBSTRUCTED'}; min clearance {clr:.1f} m "
+        f"({s['min_clearance_pct_f1']:.0f}% F1); loss {s['path_loss_db']:.1f} dB "
+        f"(FSL {s['free_space_loss_db']:.1f} + diffraction {s['diffraction_loss_db']:.1f}); {s['dem']['resolution']}",
+        fontsize=8)
+    ax.legend(fontsize=7, loc="lower right")
+    save(fig, path)
+
+
+def raster_map(dem, values, path, *, title, label, cmap="viridis", marks=(), vmin=None, vmax=None):
+    """PNG of a float grid over the hillshade, with labelled points ``marks`` [(x, y, text)]."""
+    fig, ax = hillshade_axes(dem, title=title)
+    ext = _extent(dem.transform, dem.shape)
+    img = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, alpha=0.6, extent=ext, interpolation="nearest",
+                    vmin=vmin, vmax=vmax)
+    fig.colorbar(img, ax=ax, shrink=0.6, label=label)
+    for x, y, text in marks:
+        ax.plot(x, y, marker="^", color="blue", markersize=9, markeredgecolor="white")
+        ax.annotate(text, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7, color="navy")
+    add_scale_bar_and_north(ax, dem)
+    save(fig, path)

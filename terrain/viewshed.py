@@ -196,10 +196,13 @@ def viewshed(
         vis, void, frame.row_y_m, frame.row_x_scale, frame.col_x, frame.row_conv, cell_area, radius,
         constants.HORIZON_BINS, horizon,
     )
-    visible = np.zeros(dem.shape, bool)
-    visible[ra:rb, ca:cb] = vis.view(bool)
-    mvh_full = np.full(dem.shape, np.nan, np.float32)
-    mvh_full[ra:rb, ca:cb] = mvh
+    if vis.shape == dem.shape:  # the window is the whole grid: hand the kernel's arrays over, no copies
+        visible, mvh_full = vis.view(bool), mvh
+    else:
+        visible = np.zeros(dem.shape, bool)
+        visible[ra:rb, ca:cb] = vis.view(bool)
+        mvh_full = np.full(dem.shape, np.nan, np.float32)
+        mvh_full[ra:rb, ca:cb] = mvh
     obs_lon, obs_lat = dem.cell_center_lonlat(row, col)
     obs_x, obs_y = geodesy.apply_affine(dem.transform, col + 0.5, row + 0.5)
     far = None

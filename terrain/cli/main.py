@@ -38,10 +38,11 @@ def cli(ctx, verbose):
 
 def _register():
     from .elevation_cmd import elevation
+    from .radio_cmds import coverage, jamming, profile
     from .tiles_cmd import tiles
     from .viewshed_cmd import viewshed
 
-    for command in (elevation, tiles, viewshed):
+    for command in (elevation, tiles, viewshed, profile, coverage, jamming):
         cli.add_command(command)
 
 

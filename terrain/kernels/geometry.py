@@ -98,3 +98,26 @@ def projected_frame(y_rows, x_cols, y0, x0, scale, row_y, row_xs, col_x, row_con
         row_conv[i] = 0.0
     for j in range(x_cols.shape[0]):
         col_x[j] = x_cols[j] - x0
+
+
+@njit(cache=True, nogil=True)
+def sample_on_line(elev, void, row_y, row_xs, col_x, r0, c0, dr, dc, n, i, major_is_col):
+    """Terrain (m) and distance (m) of step i of n on the line (r0, c0) -> (r0 + dr, c0 + dc).
+
+    The line crosses column (major_is_col) or row i; terrain is linear between
+    the two cells either side. Returns (NaN, NaN) if either cell is void.
+    """
+    t = i / n
+    if major_is_col:
+        c = c0 + (i if dc > 0 else -i)
+        r = r0 + dr * t
+        z = elevation_along(elev, void, True, c, r)
+        if math.isnan(z):
+            return math.nan, math.nan
+        return z, distance_at(row_y, row_xs, col_x, r, float(c))
+    r = r0 + (i if dr > 0 else -i)
+    c = c0 + dc * t
+    z = elevation_along(elev, void, False, r, c)
+    if math.isnan(z):
+        return math.nan, math.nan
+    return z, distance_at(row_y, row_xs, col_x, float(r), c)

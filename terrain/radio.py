@@ -1,0 +1,357 @@
+"""Radio: point-to-point profiles, LOS/Fresnel coverage, path loss and jamming margin.
+
+Propagation model (stated in every result): free-space loss over the slant
+distance plus terrain diffraction by the Bullington single equivalent knife
+edge (ITU-R P.526-15 section 4.5.1, the "L_uc" term; the spherical-earth
+correction of 4.5.2 and clutter are not included), with an effective earth
+radius K R (default K = 4/3). Antennas are isotropic beyond the given EIRP and
+receiver gain; no polarisation, ground reflection or fading.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import constants, geodesy
+from .elevation import Dem, check_lat_lon, load_dem
+from .errors import InvalidParameterError
+from .kernels import radio as rk
+from .kernels import stats
+from .viewshed import _observer_cell, _radius_window, check_finite
+from .viewshed import viewshed as _viewshed
+
+MODEL = ("free-space loss (slant distance) + Bullington equivalent knife edge, ITU-R P.526-15 4.5.1 J(nu); "
+         "effective earth radius K*R; no spherical-earth term, clutter or fading")
+
+
+def wavelength_m(freq_mhz: float) -> float:
+    """lambda = c / f (m) for f in MHz."""
+    return constants.SPEED_OF_LIGHT_M_S / (freq_mhz * 1e6)
+
+
+def smooth_earth_horizon_m(h1_m: float, h2_m: float, k_factor: float = constants.K_FACTOR_RADIO) -> float:
+    """Radio horizon over a smooth earth: sqrt(2 K R h1) + sqrt(2 K R h2) (m)."""
+    r_eff = k_factor * constants.EARTH_RADIUS_M
+    return math.sqrt(2 * r_eff * h1_m) + math.sqrt(2 * r_eff * h2_m)
+
+
+def _check_radio(freq_mhz, k_factor, **heights):
+    f = check_finite("freq_mhz", freq_mhz, minimum=1e-3)
+    if f <= 0:
+        raise InvalidParameterError(f"freq_mhz {freq_mhz!r} must be > 0")
+    k = check_finite("k_factor", k_factor, minimum=0.1, maximum=1e9)  # huge K ~ flat earth
+    hs = {name: check_finite(name, v, minimum=0) for name, v in heights.items()}
+    return f, k, hs
+
+
+# --- point to point -----------------------------------------------------------------------------
+
+@dataclass
+class Profile:
+    """Terrain and radio geometry along the geodesic between two antennas (all metres)."""
+
+    distance_m: np.ndarray  # from end 1
+    terrain_m: np.ndarray  # elevation a.s.l. (NaN at voids)
+    bulge_m: np.ndarray  # earth bulge d1 d2 / (2 K R) above the chord
+    ray_m: np.ndarray  # straight ray, in the same (bulged-terrain) frame
+    fresnel_m: np.ndarray  # first Fresnel zone radius
+    clearance_m: np.ndarray  # ray - (terrain + bulge)
+    lat: np.ndarray
+    lon: np.ndarray
+    summary: dict = field(default_factory=dict)
+
+
+def _bilinear(dem: Dem, lat, lon):
+    x, y = dem.to_dem_xy(np.asarray(lat), np.asarray(lon))
+    inv = ~dem.transform
+    col = inv.a * np.asarray(x) + inv.b * np.asarray(y) + inv.c - 0.5
+    row = inv.d * np.asarray(x) + inv.e * np.asarray(y) + inv.f - 0.5
+    rows, cols = dem.shape
+    r0 = np.clip(np.floor(row).astype(int), 0, rows - 2)
+    c0 = np.clip(np.floor(col).astype(int), 0, cols - 2)
+    wr = np.clip(row - r0, 0, 1)
+    wc = np.clip(col - c0, 0, 1)
+    e = dem.elevation
+    z = (e[r0, c0] * (1 - wr) * (1 - wc) + e[r0 + 1, c0] * wr * (1 - wc)
+         + e[r0, c0 + 1] * (1 - wr) * wc + e[r0 + 1, c0 + 1] * wr * wc)
+    return z.astype(np.float64)  # NaN where any neighbour is void
+
+
+def profile(dem: Dem | None, lat1, lon1, lat2, lon2, *, height1: float = constants.TX_HEIGHT_M,
+            height2: float = constants.TX_HEIGHT_M, freq_mhz: float = constants.FREQ_MHZ,
+            k_factor: float = constants.K_FACTOR_RADIO, fresnel: float = constants.FRESNEL_CLEARANCE,
+            spacing_m: float | None = None) -> Profile:
+    """Terrain, earth bulge, ray and Fresnel zone along the WGS84 geodesic from end 1 to end 2.
+
+    Parameters
+    ----------
+    height1, height2 : antenna heights above ground (m).
+    freq_mhz : link frequency (MHz), default 2400.
+    k_factor : effective-earth-radius factor K (default 4/3).
+    fresnel : fraction of the first Fresnel zone that must be clear (default 0.6).
+    spacing_m : sample spacing (m); default half the DEM's smaller cell size.
+
+    Returns
+    -------
+    Profile, with ``summary``: distance, bearings, min clearance (m and % of F1) and where,
+    obstruction points, free-space and Bullington diffraction loss.
+    """
+    lat1, lon1 = check_lat_lon(lat1, lon1)
+    lat2, lon2 = check_lat_lon(lat2, lon2)
+    f, k, hs = _check_radio(freq_mhz, k_factor, height1=height1, height2=height2)
+    dist, az12 = geodesy.distance_azimuth(lat1, lon1, lat2, lon2)
+    dist, az12 = float(dist), float(az12)
+    if dist <= 0:
+        raise InvalidParameterError("the two ends of the profile coincide")
+    if dem is None:
+        mid_lat, mid_lon = geodesy.destination(lat1, lon1, az12, dist / 2)
+        dem = load_dem(mid_lat, mid_lon, dist / 2 + 1000)
+    step = spacing_m or min(dem.mean_cell_size_m) / 2
+    n = max(int(math.ceil(dist / step)), 2)
+    inner = geodesy.GEOD.npts(lon1, lat1, lon2, lat2, n - 1)
+    lons = np.array([lon1] + [p[0] for p in inner] + [lon2])
+    lats = np.array([lat1] + [p[1] for p in inner] + [lat2])
+    d = np.linspace(0.0, dist, n + 1)
+    for la, lo in ((lat1, lon1), (lat2, lon2)):
+        dem.index(la, lo)  # both ends must lie on the DEM (InvalidParameterError otherwise)
+    z = _bilinear(dem, lats, lons)
+    if np.isnan(z[0]) or np.isnan(z[-1]):
+        raise InvalidParameterError("an end of the profile stands on a void (nodata) cell")
+    r_eff = k * constants.EARTH_RADIUS_M
+    bulge = d * (dist - d) / (2 * r_eff)
+    h1 = z[0] + hs["height1"]
+    h2 = z[-1] + hs["height2"]
+    ray = h1 + (h2 - h1) * d / dist
+    lam = wavelength_m(f)
+    f1 = rk.fresnel_radius_m(d, dist - d, lam)
+    clearance = ray - (z + bulge)
+    inner_idx = np.arange(1, n)
+    valid = inner_idx[~np.isnan(clearance[inner_idx])]
+    ratio = clearance[valid] / f1[valid]
+    i_min = valid[np.argmin(ratio)] if len(valid) else 0
+    obstructed = valid[clearance[valid] < 0]
+    nu = _bullington_nu(d[valid], z[valid] + bulge[valid], h1, h2, dist, lam)
+    slant = math.hypot(dist, h2 - h1)
+    fspl = float(rk.free_space_loss_db(slant, lam))
+    diff = float(rk.knife_edge_loss_db(nu)) if np.isfinite(nu) else 0.0
+    _, az21 = geodesy.distance_azimuth(lat2, lon2, lat1, lon1)
+    summary = {
+        "end1": {"lat": lat1, "lon": lon1, "ground_m": float(z[0]), "antenna_height_m": hs["height1"]},
+        "end2": {"lat": lat2, "lon": lon2, "ground_m": float(z[-1]), "antenna_height_m": hs["height2"]},
+        "distance_m": dist, "bearing_deg": az12, "back_bearing_deg": float(az21),
+        "freq_mhz": f, "wavelength_m": lam, "k_factor": k, "fresnel_fraction": fresnel,
+        "line_of_sight": bool(len(obstructed) == 0),
+        "fresnel_clear": bool(len(valid) == 0 or ratio.min() >= fresnel),
+        "min_clearance_m": float(clearance[i_min]) if len(valid) else None,
+        "min_clearance_pct_f1": float(100 * clearance[i_min] / f1[i_min]) if len(valid) else None,
+        "min_clearance_at": {"distance_m": float(d[i_min]), "lat": float(lats[i_min]), "lon": float(lons[i_min])},
+        "obstructions": [{"distance_m": float(d[i]), "lat": float(lats[i]), "lon": float(lons[i]),
+                          "terrain_m": float(z[i]), "above_ray_m": float(-clearance[i])} for i in obstructed],
+        "void_samples": int(np.isnan(z).sum()),
+        "free_space_loss_db": fspl, "bullington_nu": float(nu) if np.isfinite(nu) else None,
+        "diffraction_loss_db": diff, "path_loss_db": fspl + diff, "model": MODEL,
+        "dem": {"resolution": dem.resolution, "note": dem.resolution_note, "sources": list(dem.sources)},
+        "samples": int(n + 1), "spacing_m": dist / n,
+    }
+    return Profile(d, z, bulge, ray, f1, clearance, lats, lons, summary)
+
+
+def _bullington_nu(di, hi, h1, h2, d, lam):
+    """Bullington nu (ITU-R P.526-15 4.5.1) from terrain-plus-bulge heights hi at distances di (m)."""
+    if len(di) == 0:
+        return -np.inf
+    s_tim = np.max((hi - h1) / di)
+    s_tr = (h2 - h1) / d
+    if s_tim < s_tr:
+        nu = (hi - (h1 * (d - di) + h2 * di) / d) * np.sqrt(2 * d / (lam * di * (d - di)))
+        return float(nu.max())
+    s_rim = np.max((hi - h2) / (d - di))
+    db = (h2 - h1 + s_rim * d) / (s_tim + s_rim)
+    return float((h1 + s_tim * db - (h1 * (d - db) + h2 * db) / d) * math.sqrt(2 * d / (lam * db * (d - db))))
+
+
+# --- area coverage ------------------------------------------------------------------------------
+
+@dataclass
+class CoverageResult:
+    """Radio coverage of one transmitter, aligned with its DEM.
+
+    los : bool, radio line of sight to a receiver ``rx_height`` above ground.
+    fresnel_clear : bool, the given fraction of the first Fresnel zone is also clear.
+    path_loss_db : float32, free-space + Bullington diffraction loss (NaN outside the radius).
+    rx_power_dbm : float32, EIRP - path loss + receiver gain.
+    horizon_m : float64 (360,), farthest LOS distance per 1-degree azimuth.
+    """
+
+    los: np.ndarray
+    fresnel_clear: np.ndarray
+    path_loss_db: np.ndarray
+    rx_power_dbm: np.ndarray
+    horizon_m: np.ndarray
+    transform: object
+    crs: object
+    params: dict
+    stats: dict
+
+    def summary(self) -> dict:
+        return {**self.params, **self.stats}
+
+
+def coverage(dem: Dem | None, lat: float, lon: float, *, tx_height: float = constants.TX_HEIGHT_M,
+             rx_height: float = constants.RX_HEIGHT_M, freq_mhz: float = constants.FREQ_MHZ,
+             radius_m: float = constants.RADIO_RADIUS_M, k_factor: float = constants.K_FACTOR_RADIO,
+             fresnel: float = constants.FRESNEL_CLEARANCE, eirp_dbm: float = constants.EIRP_DBM,
+             rx_gain_dbi: float = constants.RX_GAIN_DBI, coords: str = "latlon") -> CoverageResult:
+    """Where a receiver ``rx_height`` m above ground has radio line of sight to a transmitter at (lat, lon).
+
+    LOS reuses the viewshed kernel (eye = tx, target = rx, refraction k = 1 - 1/K);
+    Fresnel clearance and diffraction walk the same sight lines (kernels/radio.py).
+    See :data:`MODEL` for the propagation model. Units: heights m, freq MHz, radius m, dBm/dBi.
+    """
+    f, k, hs = _check_radio(freq_mhz, k_factor, tx_height=tx_height, rx_height=rx_height)
+    fr = check_finite("fresnel", fresnel, minimum=0, maximum=1)
+    eirp = check_finite("eirp_dbm", eirp_dbm)
+    gain = check_finite("rx_gain_dbi", rx_gain_dbi)
+    radius = check_finite("radius_m", radius_m, minimum=0)
+    if radius <= 0:
+        raise InvalidParameterError(f"radius_m {radius_m!r} must be > 0")
+    if dem is None:
+        check_lat_lon(lat, lon)
+        dem = load_dem(lat, lon, radius)
+    refraction = 1.0 - 1.0 / k
+    vs = _viewshed(dem, lat, lon, observer_height=hs["tx_height"], target_height=hs["rx_height"], radius_m=radius,
+                   refraction=refraction, coords=coords)
+    row, col = _observer_cell(dem, lat, lon, coords)
+    ra, rb, ca, cb, _, _, _ = _radius_window(dem, row, col, radius)
+    win = dem.window(ra, rb, ca, cb)
+    r0, c0 = row - ra, col - ca
+    frame = geodesy.metric_frame(win.transform, win.crs, win.shape, r0, c0)
+    elev = np.ascontiguousarray(win.elevation)
+    void = np.ascontiguousarray(win.void)
+    ratio = np.empty(win.shape, np.float32)
+    nu = np.empty(win.shape, np.float32)
+    dist = np.empty(win.shape, np.float32)
+    lam = wavelength_m(f)
+    z0 = float(elev[r0, c0]) + hs["tx_height"]
+    inv2r = 1.0 / (2.0 * k * constants.EARTH_RADIUS_M)
+    rk.radio_map(elev, void, frame.row_y_m, frame.row_x_scale, frame.col_x, r0, c0, z0, hs["rx_height"], inv2r,
+                 radius, lam, ratio, nu, dist)
+    dz = (elev + hs["rx_height"]) - z0
+    slant = np.sqrt(dist.astype(np.float64) ** 2 + dz**2)
+    slant[slant < 1.0] = 1.0
+    with np.errstate(invalid="ignore"):
+        loss_w = rk.free_space_loss_db(slant, lam) + rk.knife_edge_loss_db(np.nan_to_num(nu, nan=-10.0))
+    loss_w[np.isnan(dist)] = np.nan
+    full = np.full(dem.shape, np.nan, np.float32)
+    path_loss = full.copy()
+    path_loss[ra:rb, ca:cb] = loss_w
+    fres = np.zeros(dem.shape, bool)
+    fres[ra:rb, ca:cb] = np.nan_to_num(ratio, nan=-1.0) >= fr
+    fres &= vs.visible
+    rx_power = (eirp - path_loss + gain).astype(np.float32)
+    cell_area = win.cell_dx_m * win.cell_dy_m
+    fres_hz = np.zeros(constants.HORIZON_BINS)
+    fres_m2, _, _, _, _, fres_far = stats.summarize(
+        fres[ra:rb, ca:cb].astype(np.uint8), void, frame.row_y_m, frame.row_x_scale, frame.col_x, frame.row_conv,
+        cell_area, radius, constants.HORIZON_BINS, fres_hz)
+    horizon_se = smooth_earth_horizon_m(hs["tx_height"], hs["rx_height"], k)
+    params = {
+        "transmitter": vs.params["observer"], "tx_height_m": hs["tx_height"], "rx_height_m": hs["rx_height"],
+        "freq_mhz": f, "wavelength_m": lam, "k_factor": k, "refraction_k": refraction, "fresnel_fraction": fr,
+        "radius_m": radius, "eirp_dbm": eirp, "rx_gain_dbi": gain, "model": MODEL, "dem": vs.params["dem"],
+    }
+    st = {
+        "los_area_km2": vs.stats["visible_area_km2"], "disc_area_km2": vs.stats["disc_area_km2"],
+        "los_fraction": vs.stats["visible_fraction"], "fresnel_clear_area_km2": fres_m2 / 1e6,
+        "farthest_los_m": (vs.stats["farthest_visible"] or {}).get("distance_m", 0.0),
+        "farthest_fresnel_clear_m": max(fres_far, 0.0),
+        "smooth_earth_radio_horizon_m": horizon_se,
+        "median_los_range_m": float(np.median(vs.horizon_m)),
+        "void_cells_in_radius": vs.stats["void_cells_in_radius"],
+        "radius_clipped_by_dem": vs.stats["radius_clipped_by_dem"],
+    }
+    return CoverageResult(vs.visible, fres, path_loss, rx_power, vs.horizon_m, dem.transform, dem.crs, params, st)
+
+
+# --- jamming ---------------------------------------------------------------------------------------
+
+@dataclass
+class JammingResult:
+    """Signal-to-jamming ratio for a drone at ``drone_height`` m over every cell.
+
+    sj_db : float32, S/J (dB); NaN where the control signal is not computed (outside its radius).
+    link_ok : bool, S/J >= margin.
+    """
+
+    sj_db: np.ndarray
+    link_ok: np.ndarray
+    signal_dbm: np.ndarray
+    jamming_dbm: np.ndarray
+    dem: Dem
+    params: dict
+    stats: dict
+
+    @property
+    def transform(self):
+        return self.dem.transform
+
+    @property
+    def crs(self):
+        return self.dem.crs
+
+    def summary(self) -> dict:
+        return {**self.params, **self.stats}
+
+
+def jamming_margin(dem: Dem | None, control, jammers, *, control_height: float = constants.TX_HEIGHT_M,
+                   control_eirp_dbm: float = constants.EIRP_DBM, jammer_height: float = constants.TX_HEIGHT_M,
+                   jammer_eirp_dbm: float = constants.JAMMER_EIRP_DBM, drone_height: float = constants.RX_HEIGHT_M,
+                   freq_mhz: float = constants.FREQ_MHZ, radius_m: float = constants.RADIO_RADIUS_M,
+                   k_factor: float = constants.K_FACTOR_RADIO, margin_db: float = constants.SJ_MARGIN_DB,
+                   rx_gain_dbi: float = constants.RX_GAIN_DBI) -> JammingResult:
+    """S/J map for a drone flying ``drone_height`` m above ground within ``radius_m`` of the control station.
+
+    ``control`` is (lat, lon); ``jammers`` a list of (lat, lon) (each may carry its own
+    height and EIRP as a 4-tuple (lat, lon, height_m, eirp_dbm)). Jamming powers add in mW.
+    """
+    clat, clon = check_lat_lon(*control)
+    margin = check_finite("margin_db", margin_db)
+    radius = check_finite("radius_m", radius_m, minimum=0)
+    jam = []
+    for j in jammers:
+        jl = tuple(j) + (jammer_height, jammer_eirp_dbm)[len(j) - 2:] if len(j) < 4 else tuple(j)
+        check_lat_lon(jl[0], jl[1])
+        jam.append(jl)
+    if not jam:
+        raise InvalidParameterError("jamming_margin needs at least one jammer")
+    if dem is None:
+        reach = max(float(geodesy.distance_azimuth(clat, clon, j[0], j[1])[0]) for j in jam) + radius
+        dem = load_dem(clat, clon, reach)
+    common = dict(rx_height=drone_height, freq_mhz=freq_mhz, k_factor=k_factor, rx_gain_dbi=rx_gain_dbi)
+    sig = coverage(dem, clat, clon, tx_height=control_height, eirp_dbm=control_eirp_dbm, radius_m=radius, **common)
+    s = sig.rx_power_dbm.astype(np.float64)
+    jam_mw = np.zeros(dem.shape)
+    for jlat, jlon, jh, je in jam:
+        dj = float(geodesy.distance_azimuth(jlat, jlon, clat, clon)[0])
+        cj = coverage(dem, jlat, jlon, tx_height=jh, eirp_dbm=je, radius_m=dj + radius, **common)
+        pj = cj.rx_power_dbm.astype(np.float64)
+        jam_mw += np.where(np.isnan(pj), 0.0, 10 ** (pj / 10))
+    with np.errstate(divide="ignore"):
+        j_dbm = 10 * np.log10(jam_mw)
+    sj = (s - j_dbm).astype(np.float32)
+    sj[np.isnan(s)] = np.nan
+    ok = np.nan_to_num(sj, nan=-np.inf) >= margin
+    cell_area = (dem.cell_dx_m * dem.cell_dy_m)[:, None] * np.ones(dem.shape[1])
+    inside = ~np.isnan(s)
+    params = {"control": {"lat": clat, "lon": clon, "height_m": control_height, "eirp_dbm": control_eirp_dbm},
+              "jammers": [{"lat": a, "lon": b, "height_m": h, "eirp_dbm": e} for a, b, h, e in jam],
+              "drone_height_m": drone_height, "freq_mhz": freq_mhz, "k_factor": k_factor, "radius_m": radius,
+              "margin_db": margin, "model": MODEL, "dem": sig.params["dem"]}
+    st = {"link_ok_area_km2": float(cell_area[ok].sum() / 1e6),
+          "disc_area_km2": float(cell_area[inside].sum() / 1e6),
+          "link_ok_fraction": float(cell_area[ok].sum() / max(cell_area[inside].sum(), 1e-9)),
+          "median_sj_db": float(np.nanmedian(sj[inside])) if inside.any() else None}
+    return JammingResult(sj, ok, s.astype(np.float32), j_dbm.astype(np.float32), dem, params, st)

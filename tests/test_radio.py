@@ -1,0 +1,132 @@
+import json
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from helpers import cell_xy, make_dem
+from scipy.special import fresnel as fresnel_integrals
+
+import terrain
+from terrain import InvalidParameterError, constants
+from terrain.cli.main import cli
+from terrain.kernels.radio import free_space_loss_db, fresnel_radius_m, knife_edge_loss_db
+from terrain.radio import coverage, jamming_margin, profile, smooth_earth_horizon_m, wavelength_m
+
+
+def _latlon(dem, row, col):
+    lon, lat = dem.cell_center_lonlat(row, col)
+    return float(lat), float(lon)
+
+
+def test_smooth_earth_radio_horizon_figure():
+    assert abs(smooth_earth_horizon_m(10, 100, 4 / 3) - 54_300) < 100
+
+
+@pytest.mark.parametrize(("h_tx", "h_rx"), [(10.0, 100.0), (2.0, 50.0)])
+def test_flat_earth_los_coverage_radius_is_the_radio_horizon(h_tx, h_rx):
+    expected = smooth_earth_horizon_m(h_tx, h_rx, 4 / 3)
+    cell = 250.0
+    n = int(1.15 * expected / cell)
+    dem = make_dem(np.zeros((2 * n + 1, 2 * n + 1)), cell_m=cell)
+    x, y = cell_xy(dem, n, n)
+    res = coverage(dem, x, y, coords="dem", tx_height=h_tx, rx_height=h_rx, radius_m=1.1 * expected, k_factor=4 / 3)
+    assert abs(res.stats["farthest_los_m"] - expected) <= cell * math.sqrt(2)
+    assert res.stats["fresnel_clear_area_km2"] < res.stats["los_area_km2"]
+    assert np.all(res.los[res.fresnel_clear])  # Fresnel-clear implies LOS
+
+
+def test_fresnel_radius_and_free_space_loss_closed_forms():
+    lam = wavelength_m(2400.0)
+    assert abs(lam - 0.12491) < 1e-5
+    d1, d2 = 3000.0, 7000.0
+    assert abs(fresnel_radius_m(d1, d2, lam) - math.sqrt(lam * d1 * d2 / (d1 + d2))) < 1e-9
+    assert abs(free_space_loss_db(10_000.0, lam) - 20 * math.log10(4 * math.pi * 10_000.0 / lam)) < 1e-9
+    # 2.4 GHz over 1 km: the textbook 100.05 dB
+    assert abs(free_space_loss_db(1000.0, lam) - 100.05) < 0.01
+
+
+def test_profile_over_a_plain_matches_closed_forms():
+    dem = make_dem(np.zeros((11, 401)), cell_m=30.0)
+    a, b = _latlon(dem, 5, 0), _latlon(dem, 5, 400)
+    prof = profile(dem, *a, *b, height1=30, height2=30, freq_mhz=915, k_factor=4 / 3)
+    s = prof.summary
+    d = s["distance_m"]
+    mid = len(prof.distance_m) // 2
+    d1 = prof.distance_m[mid]
+    assert abs(prof.fresnel_m[mid] - math.sqrt(wavelength_m(915) * d1 * (d - d1) / d)) < 1e-6
+    assert s["line_of_sight"] and s["diffraction_loss_db"] < 1.0
+    assert abs(s["free_space_loss_db"] - 20 * math.log10(4 * math.pi * d / wavelength_m(915))) < 0.01
+    # min clearance over a smooth earth is at mid path: antenna height minus the bulge there
+    bulge_mid = (d / 2) ** 2 / (2 * 4 / 3 * constants.EARTH_RADIUS_M)
+    assert abs(s["min_clearance_m"] - (30 - bulge_mid)) < 0.05
+    assert abs(s["min_clearance_at"]["distance_m"] - d / 2) < 40
+
+
+@pytest.mark.parametrize("nu", [-0.7, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0, 5.0])
+def test_knife_edge_loss_follows_the_p526_curve(nu):
+    s, c = fresnel_integrals(nu)
+    exact = -20 * math.log10(math.sqrt((1 - c - s) ** 2 + (c - s) ** 2) / 2)  # P.526 eq. (26)
+    assert abs(float(knife_edge_loss_db(nu)) - exact) < 0.15  # eq. (31) approximation
+
+
+@pytest.mark.parametrize("edge_above_ray", [-3.0, 0.0, 5.0, 20.0])
+def test_single_knife_edge_profile_gives_the_geometric_nu(edge_above_ray):
+    cell, n = 10.0, 1001
+    z = np.zeros((5, n))
+    z[:, n // 2] = 20.0 + edge_above_ray  # a one-cell wall at mid path; both antennas 20 m up
+    dem = make_dem(z, cell_m=cell)
+    a, b = _latlon(dem, 2, 0), _latlon(dem, 2, n - 1)
+    prof = profile(dem, *a, *b, height1=20, height2=20, freq_mhz=2400, k_factor=1e6 / 6.371)  # ~flat earth
+    s = prof.summary
+    d = s["distance_m"]
+    lam = wavelength_m(2400)
+    nu = edge_above_ray * math.sqrt(2 * d / (lam * (d / 2) ** 2))
+    assert abs(s["bullington_nu"] - nu) < 0.05 * max(1.0, abs(nu))
+    assert abs(s["diffraction_loss_db"] - float(knife_edge_loss_db(nu))) < 0.3
+    assert s["line_of_sight"] == (edge_above_ray < 0)
+
+
+def test_jamming_margin_is_zero_on_the_bisector_of_equal_stations():
+    dem = make_dem(np.zeros((61, 121)), cell_m=200.0)
+    control, jammer = _latlon(dem, 30, 30), _latlon(dem, 30, 90)
+    res = jamming_margin(dem, control, [(*jammer, 2.0, 20.0)], control_height=2.0, control_eirp_dbm=20.0,
+                         drone_height=100.0, radius_m=50_000.0)
+    sj = res.sj_db[30]
+    assert abs(sj[60]) < 0.5  # equidistant
+    assert sj[35] > 10 and sj[85] < -10
+    assert res.link_ok[30, 30] and not res.link_ok[30, 90]
+    assert 0.4 < res.stats["link_ok_fraction"] < 0.6
+
+
+def test_radio_bad_parameters():
+    dem = make_dem(np.zeros((5, 5)))
+    with pytest.raises(InvalidParameterError, match="freq_mhz"):
+        coverage(dem, 0.0, 0.0, coords="dem", freq_mhz=-5)
+    with pytest.raises(InvalidParameterError, match="rx_height"):
+        coverage(dem, 0.0, 0.0, coords="dem", rx_height=float("nan"))
+    with pytest.raises(InvalidParameterError, match="coincide"):
+        profile(None, 48.28, 37.18, 48.28, 37.18)
+
+
+def test_cli_profile_coverage_jamming(tmp_path):
+    runner = CliRunner()
+    res = runner.invoke(cli, ["profile", "48.2828", "37.1828", "48.35", "37.5", "--height1", "10", "--height2", "50",
+                              "--freq", "2.4G", "--json", "--png", str(tmp_path / "p.png")])
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.stdout)
+    assert s["freq_mhz"] == 2400 and s["dem"]["resolution"] == 'DTED0 30"' and "bullington_nu" in s
+    res = runner.invoke(cli, ["coverage", "48.2828", "37.1828", "-o", str(tmp_path / "c.tif"), "--radius", "10",
+                              "--json", "--png", str(tmp_path / "c.png"), "--power-tif", str(tmp_path / "pw.tif")])
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.stdout)
+    assert s["rx_height_m"] == 100 and s["los_area_km2"] > 0 and s["smooth_earth_radio_horizon_m"] > 40_000
+    res = runner.invoke(cli, ["jamming", "48.2828", "37.1828", "--jammer", "48.2,37.0", "-o",
+                              str(tmp_path / "j.tif"), "--radius", "10", "--json"])
+    assert res.exit_code == 0, res.output
+    assert 0 <= json.loads(res.stdout)["link_ok_fraction"] <= 1
+    res = runner.invoke(cli, ["jamming", "48.2828", "37.1828", "--jammer", "48.2", "-o", str(tmp_path / "x.tif")])
+    assert res.exit_code == 1 and "--jammer" in res.stderr
+    res = runner.invoke(cli, ["coverage", "48.2828", "37.1828", "-o", str(tmp_path / "x.tif"), "--freq", "wifi"])
+    assert res.exit_code == 1 and "preset" in res.stderr
+    assert terrain.__version__
