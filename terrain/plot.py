@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import matplotlib
 
@@ -42,7 +43,7 @@ def hillshade_axes(dem, *, title="", figsize=(9, 8)):
         ax.set_aspect("equal")
         ax.set_xlabel("x (m)")
         ax.set_ylabel("y (m)")
-    ax.set_title(title, fontsize=9)
+    ax.set_title("\n".join(textwrap.fill(line, 110) for line in title.splitlines()), fontsize=8)
     return fig, ax
 
 
@@ -104,15 +105,15 @@ def profile_plot(prof, path):
     ground = prof.terrain_m + prof.bulge_m
     fig, ax = plt.subplots(figsize=(10, 4.5), dpi=110)
     base = np.nanmin(ground) - 20
-    ax.fill_between(d_km, base, ground, color="#8b6d4b", alpha=0.8, label="terrain + earth bulge (K=%.3g)" % s["k_factor"])
+    ax.fill_between(d_km, base, ground, color="#8b6d4b", alpha=0.8, label=f"terrain + earth bulge (K={s['k_factor']:.3g})")
     ax.plot(d_km, prof.ray_m, color="tab:blue", lw=1.2, label="line of sight")
     frac = s["fresnel_fraction"]
     ax.plot(d_km, prof.ray_m - prof.fresnel_m, color="tab:green", lw=0.8, ls="--", label="1st Fresnel zone")
     ax.plot(d_km, prof.ray_m + prof.fresnel_m, color="tab:green", lw=0.8, ls="--")
     ax.plot(d_km, prof.ray_m - frac * prof.fresnel_m, color="tab:orange", lw=0.8, label=f"{frac:.0%} of 1st Fresnel zone")
     for ob in s["obstructions"]:
-        ax.plot(ob["distance_m"] / 1000, ob["terrain_m"] + ob["distance_m"] * 0 + np.interp(
-            ob["distance_m"], prof.distance_m, prof.bulge_m), "rx", ms=5)
+        bulge = np.interp(ob["distance_m"], prof.distance_m, prof.bulge_m)
+        ax.plot(ob["distance_m"] / 1000, ob["terrain_m"] + bulge, "rx", ms=5)
     ax.set_xlabel("distance from end 1 (km)")
     ax.set_ylabel("height (m a.s.l., bulged frame)")
     clr = s["min_clearance_m"]
