@@ -12,8 +12,9 @@ from .errors import (
     TerrainWarning,
     VoidWarning,
 )
+from .radio import coverage, jamming_margin, profile
 from .tiles import fetch_tile
-from .viewshed import ViewshedResult, viewshed, viewshed_count
+from .viewshed import ViewshedResult, total_viewshed, viewshed, viewshed_count
 
 __version__ = "0.1.0"
 
@@ -29,9 +30,13 @@ __all__ = [
     "TerrainWarning",
     "ViewshedResult",
     "VoidWarning",
+    "coverage",
     "fetch_tile",
+    "jamming_margin",
     "load_dem",
     "open_dem",
+    "profile",
+    "total_viewshed",
     "viewshed",
     "viewshed_count",
 ]

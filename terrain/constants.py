@@ -80,3 +80,45 @@ JAMMER_EIRP_DBM = 40.0
 SJ_MARGIN_DB = 0.0
 #: Knife-edge loss J(nu) is 0 for nu <= this (ITU-R P.526-15 eq. 31 validity, nu > -0.78).
 KNIFE_EDGE_NU_MIN = -0.78
+
+# --- High-ground study (terrain highground) -----------------------------------
+#: The study's default site: Pokrovsk city centre (WGS84 degrees); ~181 m a.s.l. (Wikipedia).
+STUDY_SITE = (48.2828, 37.1828)
+STUDY_SITE_NAME = "Pokrovsk"
+#: Comparison sites are drawn within this radius of the site (m), not closer than STUDY_EXCLUDE_M.
+STUDY_RADIUS_M = 40_000.0
+STUDY_EXCLUDE_M = 5_000.0
+#: Radius (m) of "the town": its highest ground is searched within it.
+STUDY_TOWN_RADIUS_M = 3_000.0
+#: Number of comparison sites and the seed of their stratified random draw.
+STUDY_SAMPLES = 500
+STUDY_SEED = 2026
+#: Topographic position index scales (m) and the relief radius (m).
+STUDY_TPI_RADII_M = (2_000.0, 5_000.0, 10_000.0, 20_000.0)
+STUDY_RELIEF_RADIUS_M = 5_000.0
+#: Lowland rule: a site is "lowland" if its TPI at this scale is negative (below the mean within it).
+STUDY_LOWLAND_TPI_RADIUS_M = 10_000.0
+#: Viewshed: observer heights (m), radii (m) and target height (m; a person or vehicle).
+STUDY_OBSERVER_HEIGHTS_M = (2.0, 10.0, 30.0)
+STUDY_VIEW_RADII_M = (5_000.0, 10_000.0, 20_000.0)
+STUDY_TARGET_HEIGHT_M = 2.0
+#: Radio: ground-station height (m), drone heights (m), radius (m).
+STUDY_TX_HEIGHT_M = 2.0
+STUDY_DRONE_HEIGHTS_M = (50.0, 100.0, 300.0)
+STUDY_RADIO_RADIUS_M = 30_000.0
+#: Jamming: ring of jammers (count, distance m) around each control station; drone height (m);
+#: (height m, EIRP dBm) of control station and jammers; the link area radius (m); sites evaluated.
+STUDY_JAM_RING = (8, 15_000.0)
+STUDY_JAM_DRONE_HEIGHT_M = 100.0
+STUDY_JAM_CONTROL = (2.0, 20.0)
+STUDY_JAM_JAMMER = (2.0, 30.0)
+STUDY_JAM_RADIUS_M = 20_000.0
+STUDY_JAM_SITES = 120
+#: Total-visibility map: radius (m), observer and target heights (m).
+STUDY_TOTAL_VIS = (10_000.0, 10.0, 2.0)
+#: DEM error Monte Carlo: RMSE (m), correlation length (m), runs, sites per run.
+#: 3.8 m RMSE = SRTM's 6.2 m 90 % absolute height error for Eurasia / 1.645 (Rodriguez et al. 2006,
+#: "An assessment of the SRTM topographic products", JPL D-31639, table 2.1); correlation 3 km assumed.
+STUDY_DEM_ERROR = (3.8, 3_000.0, 20, 100)
+#: Bootstrap resamples for the 95 % confidence intervals.
+STUDY_BOOTSTRAP = 2000

@@ -141,3 +141,58 @@ def raster_map(dem, values, path, *, title, label, cmap="viridis", marks=(), vmi
         ax.annotate(text, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7, color="navy")
     add_scale_bar_and_north(ax, dem)
     save(fig, path)
+
+
+def study_overview(dem, view, sites_xy, path, *, title):
+    """Hillshade of the study area, the site's viewshed, comparison sites (lowland/other), towns, the site."""
+    fig, ax = hillshade_axes(dem, title=title)
+    ext = _extent(dem.transform, dem.shape)
+    if view is not None:
+        ax.imshow(np.ma.masked_where(~view, view.astype(float)), cmap="autumn", alpha=0.5, extent=ext,
+                  interpolation="nearest", vmin=0, vmax=1)
+    for (x, y, kind, label) in sites_xy:
+        if kind == "lowland":
+            ax.plot(x, y, "o", ms=2.5, color="tab:blue", alpha=0.8)
+        elif kind == "other":
+            ax.plot(x, y, "o", ms=2.5, color="0.35", alpha=0.8)
+        elif kind == "town":
+            ax.plot(x, y, "s", ms=5, color="black", markeredgecolor="white")
+            ax.annotate(label, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7)
+        else:
+            ax.plot(x, y, "*", ms=15, color="red", markeredgecolor="white")
+            ax.annotate(label, (x, y), xytext=(6, 6), textcoords="offset points", fontsize=9, color="darkred",
+                        fontweight="bold")
+    ax.plot([], [], "o", color="tab:blue", label="lowland sample site")
+    ax.plot([], [], "o", color="0.35", label="other sample site")
+    ax.legend(fontsize=7, loc="lower right")
+    add_scale_bar_and_north(ax, dem)
+    save(fig, path)
+
+
+def distributions(panels, path, *, title):
+    """Histograms of sample values (all and lowland) with the site (red) and towns (dotted) marked.
+
+    panels: [(label, all_values, lowland_values, site_value, {town: value})].
+    """
+    n = len(panels)
+    cols = 3
+    rows = (n + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(13, 3.4 * rows), dpi=100)
+    for ax, (label, all_v, low_v, site_v, towns) in zip(np.ravel(axes), panels):
+        all_v = np.asarray([v for v in all_v if v is not None and np.isfinite(v)])
+        low_v = np.asarray([v for v in low_v if v is not None and np.isfinite(v)])
+        bins = np.histogram_bin_edges(all_v, bins=30) if all_v.size else 10
+        ax.hist(all_v, bins=bins, color="0.7", label="all sample sites")
+        ax.hist(low_v, bins=bins, color="tab:blue", alpha=0.6, label="lowland sites")
+        if site_v is not None:
+            ax.axvline(site_v, color="red", lw=2, label="site")
+        for town, v in towns.items():
+            if v is not None:
+                ax.axvline(v, color="k", lw=0.8, ls=":")
+        ax.set_title(label, fontsize=8)
+    for ax in np.ravel(axes)[n:]:
+        ax.axis("off")
+    np.ravel(axes)[0].legend(fontsize=7)
+    fig.suptitle(title + " (dotted: named towns)", fontsize=10)
+    fig.tight_layout()
+    save(fig, path)

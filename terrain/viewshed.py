@@ -262,7 +262,18 @@ def viewshed_count(
     pts = np.asarray(observers, dtype=np.float64).reshape(-1, 2)
     if len(pts) == 0:
         return np.zeros(dem.shape, np.int32)
-    cells = np.array([_observer_cell(dem, a, b, coords) for a, b in pts], dtype=np.int64).reshape(-1, 2)
+    obs = _prepare_observers(dem, [_observer_cell(dem, a, b, coords) for a, b in pts], h0, radius)
+    chunks = int(n_chunks or get_num_threads())
+    planes = count_kernels.count_visible(
+        dem.elevation, dem.void, *obs, ht, inverse_2reff(curvature, k), radius, constants.FAST_RECHECK_MARGIN_M, 1,
+        chunks,
+    )
+    return planes.sum(axis=0, dtype=np.int32)
+
+
+def _prepare_observers(dem: Dem, cells, h0: float, radius: float):
+    """Kernel arguments describing observers at cells [(row, col)]: grid axes, scales, cells, eyes, windows."""
+    cells = np.asarray(cells, dtype=np.int64).reshape(-1, 2)
     half_r = np.empty(len(cells), np.int64)
     half_c = np.empty(len(cells), np.int64)
     for i, (r, c) in enumerate(cells):
@@ -272,10 +283,60 @@ def viewshed_count(
     scales = np.ones(len(cells))
     if not geographic:
         scales = np.array([geodesy.grid_axes(dem.transform, dem.crs, (1, 1), float(r), float(c))[3] for r, c in cells])
-    chunks = int(n_chunks or get_num_threads())
-    planes = count_kernels.count_visible(
-        dem.elevation, dem.void, geographic, row_coord, col_coord, scales, constants.WGS84_A_M, constants.WGS84_E2,
-        cells[:, 0].copy(), cells[:, 1].copy(), z0, half_r, half_c,
-        ht, inverse_2reff(curvature, k), radius, constants.FAST_RECHECK_MARGIN_M, 1, chunks,
+    return (geographic, row_coord, col_coord, scales, constants.WGS84_A_M, constants.WGS84_E2,
+            cells[:, 0].copy(), cells[:, 1].copy(), z0, half_r, half_c)
+
+
+def visible_areas(
+    dem: Dem,
+    cells,
+    *,
+    observer_height: float = constants.OBSERVER_HEIGHT_M,
+    target_height: float = constants.TARGET_HEIGHT_M,
+    radius_m: float = constants.RADIUS_M,
+    refraction: float = constants.REFRACTION_LIGHT,
+    curvature: bool = True,
+) -> np.ndarray:
+    """Visible area (km^2) within ``radius_m`` from observers at grid cells [(row, col), ...].
+
+    The many-observer form of ``viewshed(...).stats["visible_area_km2"]`` (fast kernel, parallel over observers).
+    """
+    h0 = check_finite("observer_height", observer_height, minimum=0)
+    ht = check_finite("target_height", target_height, minimum=0)
+    radius = check_finite("radius_m", radius_m, minimum=0)
+    k = check_finite("refraction", refraction, minimum=-10, below=1)
+    cells = np.asarray(cells, dtype=np.int64).reshape(-1, 2)
+    if len(cells) == 0:
+        return np.zeros(0)
+    if dem.void[cells[:, 0], cells[:, 1]].any():
+        raise InvalidParameterError("an observer stands on a void (nodata) cell")
+    obs = _prepare_observers(dem, cells, h0, radius)
+    area = count_kernels.visible_area(
+        dem.elevation, dem.void, *obs, dem.cell_dx_m * dem.cell_dy_m, ht, inverse_2reff(curvature, k), radius,
+        constants.FAST_RECHECK_MARGIN_M, 1,
     )
-    return planes.sum(axis=0, dtype=np.int32)
+    return area / 1e6
+
+
+def total_viewshed(
+    dem: Dem,
+    radius_m: float,
+    *,
+    observer_height: float = constants.OBSERVER_HEIGHT_M,
+    target_height: float = constants.TARGET_HEIGHT_M,
+    refraction: float = constants.REFRACTION_LIGHT,
+    curvature: bool = True,
+    stride: int = 1,
+) -> np.ndarray:
+    """Total viewshed: visible area (km^2) within ``radius_m`` from every ``stride``-th cell (NaN elsewhere/voids)."""
+    stride = int(stride)
+    if stride < 1:
+        raise InvalidParameterError(f"stride {stride!r} must be >= 1")
+    rr, cc = np.mgrid[0 : dem.shape[0] : stride, 0 : dem.shape[1] : stride]
+    ok = ~dem.void[rr, cc]
+    cells = np.stack([rr[ok], cc[ok]], axis=1)
+    out = np.full(dem.shape, np.nan, np.float32)
+    out[cells[:, 0], cells[:, 1]] = visible_areas(dem, cells, observer_height=observer_height,
+                                                  target_height=target_height, radius_m=radius_m,
+                                                  refraction=refraction, curvature=curvature)
+    return out

@@ -38,11 +38,12 @@ def cli(ctx, verbose):
 
 def _register():
     from .elevation_cmd import elevation
+    from .highground_cmd import highground
     from .radio_cmds import coverage, jamming, profile
     from .tiles_cmd import tiles
     from .viewshed_cmd import viewshed
 
-    for command in (elevation, tiles, viewshed, profile, coverage, jamming):
+    for command in (elevation, tiles, viewshed, profile, coverage, jamming, highground):
         cli.add_command(command)
 
 

@@ -1,0 +1,152 @@
+"""Per-site metrics: terrain position, visibility, radio reach and jamming resistance.
+
+Every function takes the study DEM and a list of sites and returns plain
+arrays (one value per site), so the same code measures the target, the
+sample and the named towns.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import geodesy
+from ..kernels import neighbourhood
+from ..radio import coverage
+from ..viewshed import visible_areas
+
+
+def site_cells(dem, sites) -> np.ndarray:
+    """(n, 2) grid cells of the sites."""
+    return np.array([dem.index(s.lat, s.lon) for s in sites], dtype=np.int64).reshape(-1, 2)
+
+
+def disc_offsets(dem, row: int, radius_m: float):
+    """Cell offsets (dr, dc) of a disc of radius_m, using the cell size of ``row``."""
+    dx, dy = float(dem.cell_dx_m[row]), float(dem.cell_dy_m[row])
+    nr, nc = int(radius_m // dy), int(radius_m // dx)
+    rr, cc = np.mgrid[-nr : nr + 1, -nc : nc + 1]
+    keep = (rr * dy) ** 2 + (cc * dx) ** 2 <= radius_m**2
+    return rr[keep].astype(np.int64), cc[keep].astype(np.int64)
+
+
+def neighbourhood_grids(dem, radii_m, centre_row: int) -> dict:
+    """Per-radius grids of disc mean and disc minimum elevation (m)."""
+    out = {}
+    for radius in radii_m:
+        off_r, off_c = disc_offsets(dem, centre_row, radius)
+        mean = np.empty(dem.shape, np.float64)
+        low = np.empty(dem.shape, np.float64)
+        neighbourhood.disc_stats(dem.elevation, dem.void, off_r, off_c, mean, low)
+        out[radius] = (mean, low)
+    return out
+
+
+def local_high_point(dem, row: int, col: int, radius_m: float) -> tuple[int, int]:
+    """The highest valid cell within radius_m of (row, col)."""
+    off_r, off_c = disc_offsets(dem, row, radius_m)
+    rr = np.clip(row + off_r, 0, dem.shape[0] - 1)
+    cc = np.clip(col + off_c, 0, dem.shape[1] - 1)
+    z = np.where(dem.void[rr, cc], -np.inf, dem.elevation[rr, cc])
+    i = int(np.argmax(z))
+    return int(rr[i]), int(cc[i])
+
+
+def terrain_metrics(dem, cells, grids, tpi_radii, relief_radius, prom, high_radius) -> dict:
+    """Elevation, TPI at every scale, relative relief, and prominence of the local high point."""
+    r, c = cells[:, 0], cells[:, 1]
+    out = {"elevation_m": dem.elevation[r, c].astype(float)}
+    for radius in tpi_radii:
+        mean, _ = grids[radius]
+        out[f"tpi_{radius / 1000:g}km_m"] = dem.elevation[r, c] - mean[r, c]
+    _, low = grids[relief_radius]
+    out[f"relief_{relief_radius / 1000:g}km_m"] = dem.elevation[r, c] - low[r, c]
+    highs = np.array([local_high_point(dem, int(a), int(b), high_radius) for a, b in cells])
+    out[f"high_point_{high_radius / 1000:g}km_elevation_m"] = dem.elevation[highs[:, 0], highs[:, 1]].astype(float)
+    out[f"high_point_{high_radius / 1000:g}km_prominence_m"] = prom[highs[:, 0], highs[:, 1]].astype(float)
+    return out
+
+
+def visibility_metrics(dem, cells, heights_m, radii_m, target_m, refraction) -> dict:
+    """Visible area (km^2) within each radius for each observer height (fast kernel, all sites at once)."""
+    out = {}
+    for h in heights_m:
+        for radius in radii_m:
+            out[f"viewshed_{h:g}m_{radius / 1000:g}km_km2"] = visible_areas(
+                dem, cells, observer_height=h, target_height=target_m, radius_m=radius, refraction=refraction)
+    return out
+
+
+def radio_metrics(dem, sites, drone_heights_m, *, tx_height, radius_m, k_factor, fresnel, freq_mhz, progress=None):
+    """Per site and drone height: LOS area, Fresnel-clear area (km^2) and median per-azimuth LOS range (km)."""
+    keys = []
+    for h in drone_heights_m:
+        keys += [f"radio_los_{h:g}m_km2", f"radio_fresnel_{h:g}m_km2", f"radio_median_range_{h:g}m_km"]
+    out = {k: np.empty(len(sites)) for k in keys}
+    for i, s in enumerate(sites):
+        for h in drone_heights_m:
+            res = coverage(dem, s.lat, s.lon, tx_height=tx_height, rx_height=h, radius_m=radius_m, k_factor=k_factor,
+                           fresnel=fresnel, freq_mhz=freq_mhz)
+            out[f"radio_los_{h:g}m_km2"][i] = res.stats["los_area_km2"]
+            out[f"radio_fresnel_{h:g}m_km2"][i] = res.stats["fresnel_clear_area_km2"]
+            out[f"radio_median_range_{h:g}m_km"][i] = res.stats["median_los_range_m"] / 1000
+        if progress:
+            progress(1)
+    return out
+
+
+def jamming_metric(dem, sites, *, ring_m, n_jammers, drone_height, radius_m, control, jammer, freq_mhz, k_factor,
+                   margin_db, progress=None) -> np.ndarray:
+    """Mean area (km^2) within radius_m of each control site where S/J >= margin, over a ring of jammers.
+
+    Each jammer of the ring (``n_jammers`` equally spaced at ``ring_m``) is taken alone; the result is the
+    mean link-holding area over the ring. ``control``/``jammer`` are (height_m, eirp_dbm).
+    """
+    out = np.empty(len(sites))
+    cell_area = (dem.cell_dx_m * dem.cell_dy_m)[:, None] / 1e6
+    for i, s in enumerate(sites):
+        sig = coverage(dem, s.lat, s.lon, tx_height=control[0], eirp_dbm=control[1], rx_height=drone_height,
+                       radius_m=radius_m, freq_mhz=freq_mhz, k_factor=k_factor)
+        inside = ~np.isnan(sig.rx_power_dbm)
+        areas = []
+        for j in range(n_jammers):
+            jlat, jlon = geodesy.destination(s.lat, s.lon, 360.0 * j / n_jammers, ring_m)
+            jam = coverage(dem, jlat, jlon, tx_height=jammer[0], eirp_dbm=jammer[1], rx_height=drone_height,
+                           radius_m=ring_m + radius_m, freq_mhz=freq_mhz, k_factor=k_factor)
+            with np.errstate(invalid="ignore"):
+                ok = inside & ((sig.rx_power_dbm - np.nan_to_num(jam.rx_power_dbm, nan=-math.inf)) >= margin_db)
+            areas.append(float((cell_area * ok).sum()))
+        out[i] = float(np.mean(areas))
+        if progress:
+            progress(1)
+    return out
+
+
+def coarsen(dem, factor: int):
+    """Block-average the DEM by an integer factor (voids stay void if the whole block is void)."""
+    from affine import Affine
+
+    from ..elevation import Dem
+
+    rows, cols = (dem.shape[0] // factor) * factor, (dem.shape[1] // factor) * factor
+    z = dem.elevation[:rows, :cols].reshape(rows // factor, factor, cols // factor, factor)
+    with np.errstate(invalid="ignore"):
+        mean = np.nanmean(z.astype(np.float64), axis=(1, 3)) if np.isnan(z).any() else z.mean(axis=(1, 3))
+    t = dem.transform
+    transform = Affine(t.a * factor, t.b, t.c, t.d, t.e * factor, t.f)
+    arcsec = dem.arcsec * factor if dem.arcsec else None
+    label = f'{dem.resolution} coarsened x{factor}' + (f' ({arcsec:g}")' if arcsec else "")
+    return Dem.from_array(mean, transform, dem.crs, resolution=label)
+
+
+def correlated_noise(shape, sigma_m: float, corr_cells: float, rng) -> np.ndarray:
+    """Gaussian random field with RMSE sigma_m and a Gaussian correlation length of corr_cells (spectral method)."""
+    white = rng.standard_normal(shape)
+    fy = np.fft.fftfreq(shape[0])[:, None]
+    fx = np.fft.rfftfreq(shape[1])[None, :]
+    filt = np.exp(-2 * (np.pi * corr_cells) ** 2 * (fx**2 + fy**2))
+    field = np.fft.irfft2(np.fft.rfft2(white) * filt, s=shape)
+    field *= sigma_m / field.std()
+    return field.astype(np.float32)
+

@@ -1,0 +1,264 @@
+"""The study's report: blocks of text, tables and figures built only from the results dict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .. import plot
+from ..export import write_json
+from ..radio import coverage, jamming_margin
+from ..report import write_report
+from ..viewshed import viewshed
+
+LABELS = {
+    "elevation_m": "elevation (m)",
+    "relief_5km_m": "relative relief within 5 km (m)",
+}
+
+
+def fmt(v, nd=1) -> str:
+    """A number as the report prints it (the same rounding everywhere)."""
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "n/a"
+    return f"{v:,.{nd}f}"
+
+
+def label(key: str) -> str:
+    if key in LABELS:
+        return LABELS[key]
+    parts = key.split("_")
+    if key.startswith("tpi_"):
+        return f"topographic position index, {parts[1]} (m)"
+    if key.startswith("viewshed_"):
+        return f"visible area, observer {parts[1]}, within {parts[2]} (km²)"
+    if key.startswith("radio_los_"):
+        return f"radio LOS area to a drone at {parts[2]} (km²)"
+    if key.startswith("radio_fresnel_"):
+        return f"60% Fresnel-clear area, drone at {parts[2]} (km²)"
+    if key.startswith("radio_median_range_"):
+        return f"median per-azimuth LOS range, drone at {parts[3]} (km)"
+    if key.startswith("jam_link_area_"):
+        return f"area where the link beats one jammer, drone at {parts[3]} (km², mean over the ring)"
+    if key.startswith("high_point_"):
+        return f"town high point ({parts[2]}) {' '.join(parts[3:-1])} (m)"
+    return key
+
+
+def _ci(c) -> str:
+    """'ratio x [lo, hi]' where a ratio is meaningful, else 'difference +d [lo, hi]' (same units as the metric)."""
+    ci = c.get("ratio_ci95")
+    if ci:
+        return f"{fmt(c['ratio_to_lowland_median'], 2)}x [{fmt(ci[0], 2)}, {fmt(ci[1], 2)}]"
+    ci = c.get("difference_ci95")
+    if ci:
+        return f"{c['difference_from_lowland_median']:+,.1f} [{ci[0]:+,.1f}, {ci[1]:+,.1f}]"
+    return "n/a"
+
+
+def _table(res, keys, who):
+    rows = []
+    for k in keys:
+        c = res["comparisons"][k][who]
+        rows.append([label(k), fmt(c["value"]), fmt(c["lowland_median"]), fmt(c["all_median"]),
+                     fmt(c["percentile_all"], 0), fmt(c["percentile_lowland"], 0), _ci(c), c["verdict"]])
+    return ("table", ["metric", "site", "lowland median", "all median", "percentile (all)", "percentile (lowland)",
+                      "vs lowland median: ratio or difference [95% CI]", "reading"], rows)
+
+
+def build_blocks(res: dict, figs: dict) -> list:
+    cfg = res["config"]
+    name = cfg["name"]
+    v = res["verdict"]
+    data = res["data"]
+    mc = res["monte_carlo"]
+    coarse = "coarse data" in data["note"]
+    blocks = [("h1", res["title"]),
+              ("p", f"**Resolution: {data['resolution']}, cells {fmt(data['cell_size_m'][0], 0)} m E-W x "
+                    f"{fmt(data['cell_size_m'][1], 0)} m N-S.** " + data["note"] + "."
+                    + (" Every area below is an area of ~0.6 km² cells: small-scale cover (buildings, trees, "
+                       "balkas, spoil heaps) is invisible to this analysis." if coarse else ""))]
+    high, see, radio, jam = (v["is_it_high"], v["does_it_see_more"], v["do_signals_travel_further"],
+                             v["is_it_harder_to_jam"])
+    blocks += [("h2", "Verdict"), ("ul", [
+        f"**Is it high?** {name}'s topographic position index at {cfg['lowland_tpi_radius_m'] / 1000:g} km is "
+        f"{fmt(high['value'])} m: the {fmt(high['percentile_all'], 0)}th percentile of {res['sites']['n_sample']} "
+        f"sites within {cfg['radius_m'] / 1000:g} km ({high['verdict']}).",
+        f"**Does it see more?** From a {see['metric'].split('_')[1]} mast it sees {fmt(see['value'])} km² within "
+        f"{see['metric'].split('_')[2]}: {_ci(see)} against the lowland median (95% CI), "
+        f"{fmt(see['percentile_all'], 0)}th percentile of all sites ({see['verdict']}).",
+        f"**Do signals travel further?** A 2 m ground station has radio line of sight to a drone at "
+        f"{radio['metric'].split('_')[2]} over {fmt(radio['value'])} km² of the {cfg['radio_radius_m'] / 1000:g} km "
+        f"disc: {_ci(radio)} against the lowland median (95% CI), {fmt(radio['percentile_all'], 0)}th "
+        f"percentile ({radio['verdict']}).",
+        f"**Is it harder to jam?** Against one {cfg['jam_jammer'][1]:g} dBm jammer {cfg['jam_ring'][1] / 1000:g} km "
+        f"away (mean over {cfg['jam_ring'][0]} bearings), a {cfg['jam_control'][1]:g} dBm control station keeps "
+        f"S/J >= 0 dB for a drone at {cfg['jam_drone_height_m']:g} m over {fmt(jam['value'])} km²: "
+        f"{_ci(jam)} against the lowland median (95% CI), {fmt(jam['percentile_all'], 0)}th percentile "
+        f"({jam['verdict']}).",
+        "**DEM error.** With spatially correlated vertical error of "
+        f"{mc['rmse_m']:g} m RMSE ({mc['runs']} Monte Carlo runs), the site stays above the lowland median in "
+        + ", ".join(f"{fmt(100 * p, 0)}% of runs for {label(k)}" for k, p in mc["probability_conclusion_holds"].items())
+        + ".",
+    ]), ("p", "**How to read this.** The percentile among *all* sample sites is the fair test of the claim: "
+              "lowland sites are lower by definition, so beating their median is expected of any site above "
+              "the local mean. The claim is strong where the site is in the top quartile of all sites and the "
+              "ratio's confidence interval excludes 1; it is weak where either fails. The article's wording "
+              "(\"a nation of lowlands\") is not tested here: the comparison is with the region around the site.")]
+    blocks += [("h2", "Method"), ("ul", [
+        f"Site: {name}, centre {cfg['lat']:.4f} N {cfg['lon']:.4f} E; its high point: "
+        + res["rules"]["town_high_point"] + f" ({res['sites']['target_high_point']['lat']:.4f} N "
+        f"{res['sites']['target_high_point']['lon']:.4f} E).",
+        "Comparison sites: " + res["rules"]["sample"] + ". Lowland: " + res["rules"]["lowland"]
+        + f" ({res['sites']['n_lowland']} of {res['sites']['n_sample']}).",
+        "Statistics: " + res["rules"]["percentile"] + "; " + res["rules"]["ci"] + ".",
+        f"Viewsheds: observer {', '.join(f'{h:g}' for h in cfg['observer_heights_m'])} m, target "
+        f"{cfg['target_height_m']:g} m above ground, refraction k = {cfg['refraction']:.4f} (light), earth curvature "
+        "on; fast R2 sweep with exact R3 re-checks (terrain.viewshed).",
+        f"Radio: ground station {cfg['tx_height_m']:g} m, drones {', '.join(f'{h:g}' for h in cfg['drone_heights_m'])}"
+        f" m, {cfg['freq_mhz']:g} MHz, K = {cfg['k_factor']:.4g}, {cfg['fresnel']:.0%} Fresnel clearance, radius "
+        f"{cfg['radio_radius_m'] / 1000:g} km (terrain.coverage).",
+        f"Jamming: control station {cfg['jam_control'][0]:g} m / {cfg['jam_control'][1]:g} dBm; jammers "
+        f"{cfg['jam_jammer'][0]:g} m / {cfg['jam_jammer'][1]:g} dBm on a ring of {cfg['jam_ring'][0]} at "
+        f"{cfg['jam_ring'][1] / 1000:g} km, one at a time; link area within {cfg['jam_radius_m'] / 1000:g} km; "
+        "propagation: free space + Bullington knife edge (ITU-R P.526), isotropic antennas. Evaluated for "
+        f"{cfg['jam_sites']} sample sites.",
+        f"Runtime {fmt(res['runtime_s'], 0)} s; data: " + "; ".join(data["provenance"]["sources"]) + ".",
+    ])]
+    comp = res["comparisons"]
+    groups = [("1. Is it high?", [k for k in comp if k.startswith(("elevation", "tpi", "relief", "high_point"))]),
+              ("2. Does it see more?", [k for k in comp if k.startswith("viewshed")]),
+              ("3. Do signals travel further?", [k for k in comp if k.startswith("radio")]),
+              ("4. Is it harder to jam?", [k for k in comp if k.startswith("jam")])]
+    for title, keys in groups:
+        blocks += [("h2", title), _table(res, keys, name)]
+        if title.startswith("1."):
+            blocks.append(("p", f"The town's high point ({res['sites']['target_high_point']['name']}) compares as:"))
+            blocks.append(_table(res, keys, res["sites"]["target_high_point"]["name"]))
+    towns = [t["name"] for t in res["sites"]["towns"]]
+    if towns:
+        show = [v["is_it_high"]["metric"], v["does_it_see_more"]["metric"], v["do_signals_travel_further"]["metric"],
+                v["is_it_harder_to_jam"]["metric"]]
+        rows = [[w] + [f"{fmt(comp[k][w]['value'])} ({fmt(comp[k][w]['percentile_all'], 0)})" for k in show]
+                for w in [name, *towns]]
+        blocks += [("h2", "Named towns (value, percentile among all sites)"), ("table", ["site"] + [label(k) for k in show], rows)]
+    sens = res["sensitivity"]
+    rows = []
+    for case, ranks in sens.items():
+        if not isinstance(ranks, dict) or case == "sites":
+            continue
+        for k, r in ranks.items():
+            if isinstance(r, dict):
+                rows.append([case + (f" ({ranks['resolution']})" if "resolution" in ranks else ""), label(k),
+                             fmt(r["value"]), fmt(r["percentile_all"], 0), fmt(r["percentile_lowland"], 0),
+                             fmt(r["ratio_to_lowland_median"], 2)])  # n/a where the lowland median is <= 0
+    blocks += [("h2", "Sensitivity"),
+               ("p", f"Headline metrics re-computed for the site and {sens['sites']} sample sites under other "
+                     "assumptions: K (radio refraction), light refraction, and the DEM coarsened by block averaging "
+                     "(and the embedded DTED0 when finer SRTM was used). Observer height and radius are varied in "
+                     "the tables above."),
+               ("table", ["case", "metric", "site", "percentile (all)", "percentile (lowland)",
+                          "ratio to lowland median"], rows)]
+    blocks += [("h2", "DEM error"), ("p", (
+        f"{mc['runs']} runs with Gaussian-correlated vertical noise ({mc['rmse_m']:g} m RMSE, correlation "
+        f"{mc['correlation_m'] / 1000:g} km; {mc['source']}), {mc['sites']} sample sites each. Conclusion tested: "
+        f"{mc['conclusion_tested']}. Percentile among all sites ranged: "
+        + "; ".join(f"{label(k)} {fmt(a, 0)}-{fmt(b, 0)}" for k, (a, b) in mc["percentile_all_range"].items()) + "."))]
+    tv = res["total_visibility"]
+    blocks += [("h2", "Where is the real high ground?"), ("p", (
+        f"Visible area within {tv['radius_m'] / 1000:g} km from every cell of the study area (observer "
+        f"{tv['observer_height_m']:g} m, target {tv['target_height_m']:g} m): the site sees {fmt(tv['site_km2'])} km², "
+        f"the {fmt(tv['site_percentile_in_area'], 0)}th percentile of the area (median {fmt(tv['area_median_km2'])}, "
+        f"max {fmt(tv['area_max_km2'])} km²)."))]
+    for key, caption in figs.items():
+        blocks.append(("img", caption[0], caption[1]))
+    blocks += [("h2", "Limitations"), ("ul", [
+        "Resolution: " + data["note"] + ".",
+        "Bare-earth DEM: no buildings, forest or spoil heaps; real line of sight from a town is often less.",
+        "Radio: no antenna patterns, no fading or clutter, Bullington single-edge diffraction only; jammers are "
+        "modelled as isotropic ground emitters at fixed EIRP, not as any specific system.",
+        "The sample is regional (within the study radius), not national.",
+    ])]
+    return blocks
+
+
+def write_outputs(res: dict, arrays: dict, out_dir, progress=None) -> dict:
+    """Figures, results.json, report.md and report.html in out_dir; returns {name: path}."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = res["config"]
+    dem, sub = arrays["dem"], arrays["study_dem"]
+    name = cfg["name"]
+    figs = {}
+    h_view = 10.0 if 10.0 in cfg["observer_heights_m"] else cfg["observer_heights_m"][0]
+    vs = viewshed(sub, cfg["lat"], cfg["lon"], observer_height=h_view, target_height=cfg["target_height_m"],
+                  radius_m=max(cfg["view_radii_m"]), refraction=cfg["refraction"])
+    pts = [(*_xy(sub, s.lat, s.lon), "lowland" if low else "other", "")
+           for s, low in zip(arrays["sample"], arrays["is_lowland"]) if _inside(sub, s)]
+    pts += [(*_xy(sub, t.lat, t.lon), "town", t.name) for t in arrays["towns"] if _inside(sub, t)]
+    pts.append((*_xy(sub, cfg["lat"], cfg["lon"]), "target", name))
+    p = out / "overview.png"
+    plot.study_overview(sub, vs.visible, pts, p, title=f"{name}: study area, comparison sites and the viewshed "
+                        f"from a {h_view:g} m mast ({max(cfg['view_radii_m']) / 1000:g} km) - {dem.resolution}")
+    figs["overview"] = (p, f"Study area; orange: visible from a {h_view:g} m mast at {name}.")
+    panels = []
+    for key in [res["verdict"][q]["metric"] for q in ("is_it_high", "does_it_see_more", "do_signals_travel_further",
+                                                       "is_it_harder_to_jam")] + ["elevation_m",
+                                                                                  "radio_fresnel_100m_km2"]:
+        if key not in res["values"]:
+            continue
+        vals = res["values"][key]
+        low = [x for x, lo in zip(vals["sample"], arrays["is_lowland"]) if lo]
+        panels.append((label(key), vals["sample"], low, vals["fixed"][name],
+                       {t.name: vals["fixed"].get(t.name) for t in arrays["towns"]}))
+    p = out / "distributions.png"
+    plot.distributions(panels, p, title=f"{name} (red) against the comparison sites")
+    figs["distributions"] = (p, "Distributions over the comparison sites; red: the site.")
+    tv = res["total_visibility"]
+    p = out / "total_visibility.png"
+    plot.raster_map(sub, arrays["total_visibility"], p, cmap="magma", label="visible area (km²)",
+                    marks=[(*_xy(sub, cfg["lat"], cfg["lon"]), name)],
+                    title=f"Total visibility: area visible within {tv['radius_m'] / 1000:g} km from each cell "
+                          f"(observer {tv['observer_height_m']:g} m, target {tv['target_height_m']:g} m) - "
+                          f"{dem.resolution}")
+    figs["total_visibility"] = (p, "Total visibility: bright cells see the most; the site is marked.")
+    h_drone = 100.0 if 100.0 in cfg["drone_heights_m"] else cfg["drone_heights_m"][0]
+    cov = coverage(dem, cfg["lat"], cfg["lon"], tx_height=cfg["tx_height_m"], rx_height=h_drone,
+                   radius_m=cfg["radio_radius_m"], k_factor=cfg["k_factor"], freq_mhz=cfg["freq_mhz"])
+    p = out / "coverage.png"
+    plot.raster_map(dem, np.where(cov.los, cov.rx_power_dbm, np.nan), p, cmap="plasma", label="received power (dBm)",
+                    marks=[(*_xy(dem, cfg["lat"], cfg["lon"]), name)],
+                    title=f"Radio LOS from a {cfg['tx_height_m']:g} m station at {name} to a drone at {h_drone:g} m, "
+                          f"{cfg['freq_mhz']:g} MHz, K={cfg['k_factor']:.3g} - {dem.resolution}")
+    figs["coverage"] = (p, f"Where a drone at {h_drone:g} m has radio line of sight to a ground station in {name}.")
+    from .. import geodesy
+
+    n_j, ring = cfg["jam_ring"]
+    jammers = [(*geodesy.destination(cfg["lat"], cfg["lon"], 360.0 * j / n_j, ring), *cfg["jam_jammer"])
+               for j in range(n_j)]
+    jm = jamming_margin(dem, (cfg["lat"], cfg["lon"]), jammers[:1], control_height=cfg["jam_control"][0],
+                        control_eirp_dbm=cfg["jam_control"][1], drone_height=cfg["jam_drone_height_m"],
+                        freq_mhz=cfg["freq_mhz"], radius_m=cfg["jam_radius_m"], k_factor=cfg["k_factor"])
+    p = out / "jamming.png"
+    plot.raster_map(dem, jm.sj_db, p, cmap="RdYlGn", vmin=-30, vmax=30, label="S/J (dB)",
+                    marks=[(*_xy(dem, cfg["lat"], cfg["lon"]), "control"), (*_xy(dem, *jammers[0][:2]), "jammer")],
+                    title=f"S/J for a drone at {cfg['jam_drone_height_m']:g} m: control at {name}, one jammer of the "
+                          f"ring (due north, {ring / 1000:g} km) - {dem.resolution}")
+    figs["jamming"] = (p, "Signal-to-jamming ratio with the ring's northern jammer; green: the link holds.")
+    results_path = write_json(out / "results.json", res)
+    md, page = write_report(build_blocks(res, figs), out, res["title"])
+    return {"results": results_path, "report_md": md, "report_html": page, **{k: v[0] for k, v in figs.items()}}
+
+
+def _xy(dem, lat, lon):
+    x, y = dem.to_dem_xy(lat, lon)
+    return float(x), float(y)
+
+
+def _inside(dem, s) -> bool:
+    try:
+        dem.index(s.lat, s.lon)
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,350 @@
+"""Run the high-ground study: data, sites, metrics, statistics, sensitivity. No plotting or text here."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .. import constants as C
+from ..elevation import load_dem
+from ..tiles import embedded_dem_dir
+from . import metrics, sites, stats
+
+
+@dataclass
+class StudyConfig:
+    """Every parameter of the study (defaults in terrain.constants, STUDY_*)."""
+
+    name: str = C.STUDY_SITE_NAME
+    lat: float = C.STUDY_SITE[0]
+    lon: float = C.STUDY_SITE[1]
+    radius_m: float = C.STUDY_RADIUS_M
+    exclude_m: float = C.STUDY_EXCLUDE_M
+    town_radius_m: float = C.STUDY_TOWN_RADIUS_M
+    samples: int = C.STUDY_SAMPLES
+    seed: int = C.STUDY_SEED
+    tpi_radii_m: tuple = C.STUDY_TPI_RADII_M
+    relief_radius_m: float = C.STUDY_RELIEF_RADIUS_M
+    lowland_tpi_radius_m: float = C.STUDY_LOWLAND_TPI_RADIUS_M
+    observer_heights_m: tuple = C.STUDY_OBSERVER_HEIGHTS_M
+    view_radii_m: tuple = C.STUDY_VIEW_RADII_M
+    target_height_m: float = C.STUDY_TARGET_HEIGHT_M
+    refraction: float = C.REFRACTION_LIGHT
+    tx_height_m: float = C.STUDY_TX_HEIGHT_M
+    drone_heights_m: tuple = C.STUDY_DRONE_HEIGHTS_M
+    radio_radius_m: float = C.STUDY_RADIO_RADIUS_M
+    k_factor: float = C.K_FACTOR_RADIO
+    fresnel: float = C.FRESNEL_CLEARANCE
+    freq_mhz: float = C.FREQ_MHZ
+    jam_ring: tuple = C.STUDY_JAM_RING
+    jam_drone_height_m: float = C.STUDY_JAM_DRONE_HEIGHT_M
+    jam_control: tuple = C.STUDY_JAM_CONTROL
+    jam_jammer: tuple = C.STUDY_JAM_JAMMER
+    jam_radius_m: float = C.STUDY_JAM_RADIUS_M
+    jam_sites: int = C.STUDY_JAM_SITES
+    total_vis: tuple = C.STUDY_TOTAL_VIS
+    dem_error: tuple = C.STUDY_DEM_ERROR
+    bootstrap: int = C.STUDY_BOOTSTRAP
+    sensitivity_sites: int = 150
+    towns: dict = field(default_factory=lambda: dict(sites.NAMED_TOWNS))
+    dem_search: object = None
+    quick: bool = False
+
+    @classmethod
+    def quick_config(cls, **kw) -> StudyConfig:
+        """Smaller sample, fewer jammers and Monte Carlo runs: for CI and a first look (< 1 min)."""
+        base = dict(samples=120, jam_ring=(4, C.STUDY_JAM_RING[1]), jam_sites=25, sensitivity_sites=60,
+                    dem_error=(C.STUDY_DEM_ERROR[0], C.STUDY_DEM_ERROR[1], 4, 40), bootstrap=500, quick=True)
+        base.update(kw)
+        return cls(**base)
+
+
+def _reach_m(cfg: StudyConfig) -> float:
+    """Radius (m) of DEM every analysis needs around the site."""
+    return cfg.radius_m + max(max(cfg.view_radii_m), cfg.radio_radius_m, cfg.jam_ring[1] + cfg.jam_radius_m) + 2_000
+
+
+def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
+    """Run everything; returns (results, arrays): JSON-ready results and the grids the figures need.
+
+    ``progress(stage, total)`` returns an object with ``update(n)`` and ``close()`` (tqdm-like), or None.
+    """
+    t_start = time.perf_counter()
+    dem = load_dem(cfg.lat, cfg.lon, _reach_m(cfg), search=cfg.dem_search)
+    lowland_rule = (f"sample site with topographic position index at {cfg.lowland_tpi_radius_m / 1000:g} km < 0 "
+                    f"(lower than the mean elevation within {cfg.lowland_tpi_radius_m / 1000:g} km)")
+    target = sites.Site(cfg.name, cfg.lat, cfg.lon, "target")
+    row0, col0 = dem.index(cfg.lat, cfg.lon)
+    hr, hc = metrics.local_high_point(dem, row0, col0, cfg.town_radius_m)
+    hlon, hlat = dem.cell_center_lonlat(hr, hc)
+    target_high = sites.Site(f"{cfg.name} high point", float(hlat), float(hlon), "target")
+    sample = sites.stratified_sample(dem, (cfg.lat, cfg.lon), cfg.radius_m, cfg.samples, cfg.seed, cfg.exclude_m)
+    towns = [sites.Site(n, la, lo, "town") for n, (la, lo) in cfg.towns.items() if _on(dem, la, lo)]
+    everyone = [target, target_high, *towns, *sample]
+    cells = metrics.site_cells(dem, everyone)
+
+    # --- 1. is it high? -------------------------------------------------------------------
+    radii = sorted(set(cfg.tpi_radii_m) | {cfg.relief_radius_m, cfg.lowland_tpi_radius_m})
+    grids = metrics.neighbourhood_grids(dem, radii, row0)
+    from ..kernels.neighbourhood import prominence
+
+    prom = prominence(dem.elevation, dem.void)
+    values = metrics.terrain_metrics(dem, cells, grids, cfg.tpi_radii_m, cfg.relief_radius_m, prom,
+                                     cfg.town_radius_m)
+    lowland_key = f"tpi_{cfg.lowland_tpi_radius_m / 1000:g}km_m"
+    if lowland_key not in values:
+        mean, _ = grids[cfg.lowland_tpi_radius_m]
+        values[lowland_key] = dem.elevation[cells[:, 0], cells[:, 1]] - mean[cells[:, 0], cells[:, 1]]
+    n_fixed = 2 + len(towns)
+    is_lowland = values[lowland_key][n_fixed:] < 0
+
+    # --- 2. does it see more? ------------------------------------------------------------------
+    values.update(metrics.visibility_metrics(dem, cells, cfg.observer_heights_m, cfg.view_radii_m,
+                                             cfg.target_height_m, cfg.refraction))
+
+    # --- 3. do signals travel further? ---------------------------------------------------------
+    bar = progress("radio coverage", len(everyone)) if progress else None
+    values.update(metrics.radio_metrics(dem, everyone, cfg.drone_heights_m, tx_height=cfg.tx_height_m,
+                                        radius_m=cfg.radio_radius_m, k_factor=cfg.k_factor, fresnel=cfg.fresnel,
+                                        freq_mhz=cfg.freq_mhz, progress=bar.update if bar else None))
+    if bar:
+        bar.close()
+
+    # --- 4. is it harder to jam? ----------------------------------------------------------------
+    rng = np.random.default_rng(cfg.seed + 1)
+    jam_idx = np.sort(rng.choice(len(sample), size=min(cfg.jam_sites, len(sample)), replace=False))
+    jam_sites = [target, target_high, *towns] + [sample[i] for i in jam_idx]
+    bar = progress("jamming", len(jam_sites)) if progress else None
+    jam_key = f"jam_link_area_{cfg.jam_drone_height_m:g}m_km2"
+    jam_vals = metrics.jamming_metric(
+        dem, jam_sites, ring_m=cfg.jam_ring[1], n_jammers=cfg.jam_ring[0], drone_height=cfg.jam_drone_height_m,
+        radius_m=cfg.jam_radius_m, control=cfg.jam_control, jammer=cfg.jam_jammer, freq_mhz=cfg.freq_mhz,
+        k_factor=cfg.k_factor, margin_db=C.SJ_MARGIN_DB, progress=bar.update if bar else None)
+    if bar:
+        bar.close()
+    values[jam_key] = np.full(len(everyone), np.nan)
+    values[jam_key][:n_fixed] = jam_vals[:n_fixed]
+    values[jam_key][n_fixed + jam_idx] = jam_vals[n_fixed:]
+
+    # --- statistics ---------------------------------------------------------------------------------
+    comparisons = {}
+    for key, arr in values.items():
+        arr = np.asarray(arr, dtype=np.float64)
+        smp = arr[n_fixed:]
+        comparisons[key] = {
+            who.name: stats.compare(arr[i], smp, smp[is_lowland], seed=cfg.seed, n_boot=cfg.bootstrap)
+            for i, who in enumerate(everyone[:n_fixed])
+        }
+        for who in comparisons[key].values():
+            who["verdict"] = stats.verdict(who)
+
+    # --- sensitivity ----------------------------------------------------------------------------------
+    sens_idx = np.sort(np.random.default_rng(cfg.seed + 2).choice(len(sample), min(cfg.sensitivity_sites,
+                                                                                   len(sample)), replace=False))
+    sens_sites = [target] + [sample[i] for i in sens_idx]
+    sens_low = is_lowland[sens_idx]
+    bar = progress("sensitivity", 6) if progress else None
+    sensitivity = _sensitivity(dem, cfg, sens_sites, sens_low, bar)
+    if bar:
+        bar.close()
+    bar = progress("DEM-error Monte Carlo", cfg.dem_error[2]) if progress else None
+    monte_carlo = _monte_carlo(dem, cfg, sample, is_lowland, bar)
+    if bar:
+        bar.close()
+
+    # --- total visibility map ---------------------------------------------------------------------------
+    tv_radius, tv_h, tv_t = cfg.total_vis
+    sub, (ra, ca) = _study_window(dem, cfg)
+    from ..viewshed import total_viewshed
+
+    total = total_viewshed(sub, tv_radius, observer_height=tv_h, target_height=tv_t, refraction=cfg.refraction)
+    tr, tc = sub.index(cfg.lat, cfg.lon)
+    total_pct = stats.percentile_of(float(total[tr, tc]), total[np.isfinite(total)])
+
+    results = {
+        "title": f"Does {cfg.name} hold the high ground?",
+        "config": _jsonable(asdict(cfg)),
+        "data": {
+            "resolution": dem.resolution, "note": dem.resolution_note, "sources": list(dem.sources),
+            "cell_size_m": list(dem.mean_cell_size_m), "shape": list(dem.shape), "void_cells": dem.void_count,
+            "provenance": _provenance(dem),
+        },
+        "rules": {
+            "sample": (f"{len(sample)} land points (valid elevation > 0 m), one per stratum of a square "
+                       f"stratification of the disc of {cfg.radius_m / 1000:g} km around the site, seeded "
+                       f"(seed {cfg.seed}), excluding {cfg.exclude_m / 1000:g} km around the site itself"),
+            "lowland": lowland_rule,
+            "town_high_point": f"highest DEM cell within {cfg.town_radius_m / 1000:g} km of the town centre",
+            "percentile": "mid-rank percentile of the value among the sample (0-100)",
+            "ci": f"bootstrap over lowland sites, {cfg.bootstrap} resamples, 2.5 and 97.5 percentiles",
+        },
+        "sites": {
+            "target": asdict(target), "target_high_point": asdict(target_high),
+            "towns": [asdict(t) for t in towns], "n_sample": len(sample), "n_lowland": int(is_lowland.sum()),
+            "sample": [{"lat": s.lat, "lon": s.lon, "lowland": bool(low)} for s, low in zip(sample, is_lowland)],
+        },
+        "values": {k: {"fixed": {w.name: _num(v[i]) for i, w in enumerate(everyone[:n_fixed])},
+                       "sample": [_num(x) for x in np.asarray(v)[n_fixed:]]} for k, v in values.items()},
+        "comparisons": comparisons,
+        "sensitivity": sensitivity,
+        "monte_carlo": monte_carlo,
+        "total_visibility": {"radius_m": tv_radius, "observer_height_m": tv_h, "target_height_m": tv_t,
+                             "site_km2": _num(total[tr, tc]), "site_percentile_in_area": total_pct,
+                             "area_median_km2": _num(np.nanmedian(total)), "area_max_km2": _num(np.nanmax(total))},
+        "runtime_s": time.perf_counter() - t_start,
+    }
+    results["verdict"] = _verdicts(results, cfg)
+    arrays = {"dem": dem, "study_dem": sub, "total_visibility": total, "prominence": prom,
+              "sample": sample, "is_lowland": is_lowland, "towns": towns, "target": target,
+              "target_high": target_high}
+    return results, arrays
+
+
+def _on(dem, lat, lon) -> bool:
+    try:
+        r, c = dem.index(lat, lon)
+    except Exception:
+        return False
+    return not dem.void[r, c]
+
+
+def _num(v):
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def _jsonable(d):
+    return {k: (list(v) if isinstance(v, tuple) else (str(v) if v is not None and k == "dem_search" else v))
+            for k, v in d.items()}
+
+
+def _provenance(dem) -> dict:
+    embedded = str(embedded_dem_dir())
+    kinds = ["embedded DTED Level 0 (NIMA/NGA, via airsoftnorge/DTED0-World; see dem/SOURCES.md)"
+             if s.startswith(embedded) else s for s in dem.sources]
+    return {"sources": sorted(set(kinds))}
+
+
+def _study_window(dem, cfg):
+    """The DEM cut to the study disc's bounding box (plus nothing): (Dem view, (row0, col0))."""
+    from .. import geodesy
+
+    south, west, north, east = geodesy.circle_bounds(cfg.lat, cfg.lon, cfg.radius_m)
+    r_top, c_left = dem.index(min(north, dem.bounds[3] - 1e-9), max(west, dem.bounds[0] + 1e-9))
+    r_bot, c_right = dem.index(max(south, dem.bounds[1] + 1e-9), min(east, dem.bounds[2] - 1e-9))
+    return dem.window(r_top, r_bot + 1, c_left, c_right + 1), (r_top, c_left)
+
+
+def _key_metrics(dem, cfg, site_list):
+    """The headline metrics for sensitivity runs: viewshed 10 m / 20 km, radio LOS 100 m, TPI 10 km."""
+    cells = metrics.site_cells(dem, site_list)
+    h_view = 10.0 if 10.0 in cfg.observer_heights_m else cfg.observer_heights_m[0]
+    r_view = max(cfg.view_radii_m)
+    h_drone = 100.0 if 100.0 in cfg.drone_heights_m else cfg.drone_heights_m[0]
+    out = {
+        f"viewshed_{h_view:g}m_{r_view / 1000:g}km_km2": metrics.visibility_metrics(
+            dem, cells, (h_view,), (r_view,), cfg.target_height_m, cfg.refraction)[
+            f"viewshed_{h_view:g}m_{r_view / 1000:g}km_km2"],
+        f"radio_los_{h_drone:g}m_km2": metrics.radio_metrics(
+            dem, site_list, (h_drone,), tx_height=cfg.tx_height_m, radius_m=cfg.radio_radius_m,
+            k_factor=cfg.k_factor, fresnel=cfg.fresnel, freq_mhz=cfg.freq_mhz)[f"radio_los_{h_drone:g}m_km2"],
+    }
+    grids = metrics.neighbourhood_grids(dem, (cfg.lowland_tpi_radius_m,), cells[0, 0])
+    mean, _ = grids[cfg.lowland_tpi_radius_m]
+    out[f"tpi_{cfg.lowland_tpi_radius_m / 1000:g}km_m"] = (dem.elevation[cells[:, 0], cells[:, 1]]
+                                                          - mean[cells[:, 0], cells[:, 1]])
+    return out
+
+
+def _rank(vals: dict, lowland) -> dict:
+    out = {}
+    for k, v in vals.items():
+        v = np.asarray(v, dtype=np.float64)
+        med = float(np.median(v[1:][lowland])) if lowland.any() else float("nan")
+        out[k] = {"value": _num(v[0]), "percentile_all": stats.percentile_of(v[0], v[1:]),
+                  "percentile_lowland": stats.percentile_of(v[0], v[1:][lowland]),
+                  "ratio_to_lowland_median": _num(v[0] / med) if med > 0 else None}
+    return out
+
+
+def _sensitivity(dem, cfg, site_list, lowland, bar) -> dict:
+    from dataclasses import replace
+
+    out = {"sites": len(site_list) - 1, "baseline": _rank(_key_metrics(dem, cfg, site_list), lowland)}
+    if bar:
+        bar.update(1)
+    for k in (1.0, 2.0):
+        out[f"radio_K={k:g}"] = _rank(_key_metrics(dem, replace(cfg, k_factor=k), site_list), lowland)
+        if bar:
+            bar.update(1)
+    out["light_refraction_k=0"] = _rank(_key_metrics(dem, replace(cfg, refraction=0.0), site_list), lowland)
+    if bar:
+        bar.update(1)
+    for factor in (2, 4):
+        coarse = metrics.coarsen(dem, factor)
+        out[f"resolution_x{factor}"] = {"resolution": coarse.resolution,
+                                        **_rank(_key_metrics(coarse, cfg, site_list), lowland)}
+        if bar:
+            bar.update(1)
+    if dem.arcsec is not None and dem.arcsec < 30 - 1e-6:
+        dted = load_dem(cfg.lat, cfg.lon, _reach_m(cfg), search=[embedded_dem_dir()])
+        if dted.arcsec and dted.arcsec >= 30 - 1e-6:
+            out["embedded_dted0"] = {"resolution": dted.resolution, **_rank(_key_metrics(dted, cfg, site_list),
+                                                                            lowland)}
+    return out
+
+
+def _monte_carlo(dem, cfg, sample, is_lowland, bar) -> dict:
+    """Re-run the headline metrics on DEMs with spatially correlated vertical error added."""
+    from dataclasses import replace as dc_replace
+
+    sigma, corr_m, runs, n_sites = cfg.dem_error
+    rng = np.random.default_rng(cfg.seed + 3)
+    idx = np.sort(rng.choice(len(sample), min(n_sites, len(sample)), replace=False))
+    site_list = [sites.Site(cfg.name, cfg.lat, cfg.lon, "target")] + [sample[i] for i in idx]
+    low = is_lowland[idx]
+    corr_cells = corr_m / max(dem.mean_cell_size_m)
+    holds = {}
+    pcts = {}
+    for _ in range(int(runs)):
+        noisy = dc_replace(dem, elevation=(dem.elevation + metrics.correlated_noise(dem.shape, sigma, corr_cells, rng)))
+        ranks = _rank(_key_metrics(noisy, cfg, site_list), low)
+        for k, v in ranks.items():
+            holds.setdefault(k, []).append(bool(v["percentile_lowland"] > 50))
+            pcts.setdefault(k, []).append(v["percentile_all"])
+        if bar:
+            bar.update(1)
+    return {
+        "rmse_m": sigma, "correlation_m": corr_m, "runs": int(runs), "sites": len(site_list) - 1,
+        "source": "SRTM 90% absolute height error 6.2 m, Eurasia (Rodriguez et al. 2006, JPL D-31639) / 1.645",
+        "conclusion_tested": "the site ranks above the median of lowland sites",
+        "probability_conclusion_holds": {k: float(np.mean(v)) for k, v in holds.items()},
+        "percentile_all_range": {k: [float(np.min(v)), float(np.max(v))] for k, v in pcts.items()},
+    }
+
+
+def _verdicts(res: dict, cfg: StudyConfig) -> dict:
+    """Plain-words verdicts for the four questions, built from the comparison numbers only."""
+    comp = res["comparisons"]
+    name = cfg.name
+    h_view = 10.0 if 10.0 in cfg.observer_heights_m else cfg.observer_heights_m[0]
+    r_view = max(cfg.view_radii_m)
+    h_drone = 100.0 if 100.0 in cfg.drone_heights_m else cfg.drone_heights_m[0]
+    keys = {
+        "is_it_high": f"tpi_{cfg.lowland_tpi_radius_m / 1000:g}km_m",
+        "does_it_see_more": f"viewshed_{h_view:g}m_{r_view / 1000:g}km_km2",
+        "do_signals_travel_further": f"radio_los_{h_drone:g}m_km2",
+        "is_it_harder_to_jam": f"jam_link_area_{cfg.jam_drone_height_m:g}m_km2",
+    }
+    out = {}
+    for q, key in keys.items():
+        c = comp[key][name]
+        out[q] = {"metric": key, **{k: c[k] for k in (
+            "value", "percentile_all", "percentile_lowland", "ratio_to_lowland_median", "ratio_ci95",
+            "difference_from_lowland_median", "difference_ci95", "verdict")}}
+    mc = res["monte_carlo"]["probability_conclusion_holds"]
+    out["dem_error_probability"] = mc
+    return out
