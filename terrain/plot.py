@@ -178,7 +178,7 @@ def distributions(panels, path, *, title):
     cols = 3
     rows = (n + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(13, 3.4 * rows), dpi=100)
-    for ax, (label, all_v, low_v, site_v, towns) in zip(np.ravel(axes), panels):
+    for ax, (label, all_v, low_v, site_v, towns) in zip(np.ravel(axes), panels, strict=False):
         all_v = np.asarray([v for v in all_v if v is not None and np.isfinite(v)])
         low_v = np.asarray([v for v in low_v if v is not None and np.isfinite(v)])
         bins = np.histogram_bin_edges(all_v, bins=30) if all_v.size else 10
@@ -186,7 +186,7 @@ def distributions(panels, path, *, title):
         ax.hist(low_v, bins=bins, color="tab:blue", alpha=0.6, label="lowland sites")
         if site_v is not None:
             ax.axvline(site_v, color="red", lw=2, label="site")
-        for town, v in towns.items():
+        for v in towns.values():
             if v is not None:
                 ax.axvline(v, color="k", lw=0.8, ls=":")
         ax.set_title(label, fontsize=8)

@@ -171,8 +171,8 @@ def build_blocks(res: dict, figs: dict) -> list:
         f"{tv['observer_height_m']:g} m, target {tv['target_height_m']:g} m): the site sees {fmt(tv['site_km2'])} km², "
         f"the {fmt(tv['site_percentile_in_area'], 0)}th percentile of the area (median {fmt(tv['area_median_km2'])}, "
         f"max {fmt(tv['area_max_km2'])} km²)."))]
-    for key, caption in figs.items():
-        blocks.append(("img", caption[0], caption[1]))
+    for path, caption in figs.values():
+        blocks.append(("img", path, caption))
     blocks += [("h2", "Limitations"), ("ul", [
         "Resolution: " + data["note"] + ".",
         "Bare-earth DEM: no buildings, forest or spoil heaps; real line of sight from a town is often less.",
@@ -195,7 +195,7 @@ def write_outputs(res: dict, arrays: dict, out_dir, progress=None) -> dict:
     vs = viewshed(sub, cfg["lat"], cfg["lon"], observer_height=h_view, target_height=cfg["target_height_m"],
                   radius_m=max(cfg["view_radii_m"]), refraction=cfg["refraction"])
     pts = [(*_xy(sub, s.lat, s.lon), "lowland" if low else "other", "")
-           for s, low in zip(arrays["sample"], arrays["is_lowland"]) if _inside(sub, s)]
+           for s, low in zip(arrays["sample"], arrays["is_lowland"], strict=True) if _inside(sub, s)]
     pts += [(*_xy(sub, t.lat, t.lon), "town", t.name) for t in arrays["towns"] if _inside(sub, t)]
     pts.append((*_xy(sub, cfg["lat"], cfg["lon"]), "target", name))
     p = out / "overview.png"
@@ -209,7 +209,7 @@ def write_outputs(res: dict, arrays: dict, out_dir, progress=None) -> dict:
         if key not in res["values"]:
             continue
         vals = res["values"][key]
-        low = [x for x, lo in zip(vals["sample"], arrays["is_lowland"]) if lo]
+        low = [x for x, lo in zip(vals["sample"], arrays["is_lowland"], strict=True) if lo]
         panels.append((label(key), vals["sample"], low, vals["fixed"][name],
                        {t.name: vals["fixed"].get(t.name) for t in arrays["towns"]}))
     p = out / "distributions.png"

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import constants as C
 from ..elevation import load_dem
+from ..errors import MissingElevationError
 from ..tiles import embedded_dem_dir
 from . import metrics, sites, stats
 
@@ -157,7 +158,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
 
     # --- total visibility map ---------------------------------------------------------------------------
     tv_radius, tv_h, tv_t = cfg.total_vis
-    sub, (ra, ca) = _study_window(dem, cfg)
+    sub = _study_window(dem, cfg)
     from ..viewshed import total_viewshed
 
     total = total_viewshed(sub, tv_radius, observer_height=tv_h, target_height=tv_t, refraction=cfg.refraction)
@@ -184,7 +185,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
         "sites": {
             "target": asdict(target), "target_high_point": asdict(target_high),
             "towns": [asdict(t) for t in towns], "n_sample": len(sample), "n_lowland": int(is_lowland.sum()),
-            "sample": [{"lat": s.lat, "lon": s.lon, "lowland": bool(low)} for s, low in zip(sample, is_lowland)],
+            "sample": [{"lat": s.lat, "lon": s.lon, "lowland": bool(low)} for s, low in zip(sample, is_lowland, strict=True)],
         },
         "values": {k: {"fixed": {w.name: _num(v[i]) for i, w in enumerate(everyone[:n_fixed])},
                        "sample": [_num(x) for x in np.asarray(v)[n_fixed:]]} for k, v in values.items()},
@@ -229,13 +230,13 @@ def _provenance(dem) -> dict:
 
 
 def _study_window(dem, cfg):
-    """The DEM cut to the study disc's bounding box (plus nothing): (Dem view, (row0, col0))."""
+    """The DEM cut to the study disc's bounding box (a view)."""
     from .. import geodesy
 
     south, west, north, east = geodesy.circle_bounds(cfg.lat, cfg.lon, cfg.radius_m)
     r_top, c_left = dem.index(min(north, dem.bounds[3] - 1e-9), max(west, dem.bounds[0] + 1e-9))
     r_bot, c_right = dem.index(max(south, dem.bounds[1] + 1e-9), min(east, dem.bounds[2] - 1e-9))
-    return dem.window(r_top, r_bot + 1, c_left, c_right + 1), (r_top, c_left)
+    return dem.window(r_top, r_bot + 1, c_left, c_right + 1)
 
 
 def _key_metrics(dem, cfg, site_list):
@@ -289,11 +290,14 @@ def _sensitivity(dem, cfg, site_list, lowland, bar) -> dict:
                                         **_rank(_key_metrics(coarse, cfg, site_list), lowland)}
         if bar:
             bar.update(1)
-    if dem.arcsec is not None and dem.arcsec < 30 - 1e-6:
-        dted = load_dem(cfg.lat, cfg.lon, _reach_m(cfg), search=[embedded_dem_dir()])
-        if dted.arcsec and dted.arcsec >= 30 - 1e-6:
-            out["embedded_dted0"] = {"resolution": dted.resolution, **_rank(_key_metrics(dted, cfg, site_list),
-                                                                            lowland)}
+    if dem.arcsec is not None and dem.arcsec < 30 - 1e-6:  # finer data in use: compare with the embedded DTED0
+        try:
+            dted = load_dem(cfg.lat, cfg.lon, _reach_m(cfg), search=[embedded_dem_dir()])
+        except MissingElevationError as exc:
+            out["embedded_dted0"] = {"resolution": "not available here", "reason": str(exc).split(";")[0]}
+        else:
+            out["embedded_dted0"] = {"resolution": dted.resolution,
+                                     **_rank(_key_metrics(dted, cfg, site_list), lowland)}
     return out
 
 
