@@ -204,11 +204,14 @@ def coverage(dem: Dem | None, lat: float, lon: float, *, tx_height: float = cons
              rx_height: float = constants.RX_HEIGHT_M, freq_mhz: float = constants.FREQ_MHZ,
              radius_m: float = constants.RADIO_RADIUS_M, k_factor: float = constants.K_FACTOR_RADIO,
              fresnel: float = constants.FRESNEL_CLEARANCE, eirp_dbm: float = constants.EIRP_DBM,
-             rx_gain_dbi: float = constants.RX_GAIN_DBI, coords: str = "latlon") -> CoverageResult:
+             rx_gain_dbi: float = constants.RX_GAIN_DBI, coords: str = "latlon",
+             path_metrics: bool = True) -> CoverageResult:
     """Where a receiver ``rx_height`` m above ground has radio line of sight to a transmitter at (lat, lon).
 
     LOS reuses the viewshed kernel (eye = tx, target = rx, refraction k = 1 - 1/K);
-    Fresnel clearance and diffraction walk the same sight lines (kernels/radio.py).
+    Fresnel clearance and diffraction walk the same sight lines (kernels/radio.py), one O(n)
+    walk per cell; ``path_metrics=False`` skips them (LOS only, like SPLAT!'s ``-c``: then
+    ``fresnel_clear`` is all False and path loss / power are NaN).
     See :data:`MODEL` for the propagation model. Units: heights m, freq MHz, radius m, dBm/dBi.
     """
     f, k, hs = _check_radio(freq_mhz, k_factor, tx_height=tx_height, rx_height=rx_height)
@@ -237,8 +240,13 @@ def coverage(dem: Dem | None, lat: float, lon: float, *, tx_height: float = cons
     lam = wavelength_m(f)
     z0 = float(elev[r0, c0]) + hs["tx_height"]
     inv2r = 1.0 / (2.0 * k * constants.EARTH_RADIUS_M)
-    rk.radio_map(elev, void, frame.row_y_m, frame.row_x_scale, frame.col_x, r0, c0, z0, hs["rx_height"], inv2r,
-                 radius, lam, ratio, nu, dist)
+    if path_metrics:
+        rk.radio_map(elev, void, frame.row_y_m, frame.row_x_scale, frame.col_x, r0, c0, z0, hs["rx_height"], inv2r,
+                     radius, lam, ratio, nu, dist)
+    else:
+        ratio.fill(np.nan)
+        nu.fill(np.nan)
+        dist.fill(np.nan)
     dz = (elev + hs["rx_height"]) - z0
     slant = np.sqrt(dist.astype(np.float64) ** 2 + dz**2)
     slant[slant < 1.0] = 1.0

@@ -147,7 +147,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
                                                                                    len(sample)), replace=False))
     sens_sites = [target] + [sample[i] for i in sens_idx]
     sens_low = is_lowland[sens_idx]
-    bar = progress("sensitivity", 6) if progress else None
+    bar = progress("sensitivity", 6) if progress else None  # baseline, K x2, light k, two resolutions
     sensitivity = _sensitivity(dem, cfg, sens_sites, sens_low, bar)
     if bar:
         bar.close()
@@ -284,7 +284,7 @@ def _sensitivity(dem, cfg, site_list, lowland, bar) -> dict:
     out["light_refraction_k=0"] = _rank(_key_metrics(dem, replace(cfg, refraction=0.0), site_list), lowland)
     if bar:
         bar.update(1)
-    for factor in (2, 4):
+    for factor in _coarsening_factors(dem):
         coarse = metrics.coarsen(dem, factor)
         out[f"resolution_x{factor}"] = {"resolution": coarse.resolution,
                                         **_rank(_key_metrics(coarse, cfg, site_list), lowland)}
@@ -299,6 +299,16 @@ def _sensitivity(dem, cfg, site_list, lowland, bar) -> dict:
             out["embedded_dted0"] = {"resolution": dted.resolution,
                                      **_rank(_key_metrics(dted, cfg, site_list), lowland)}
     return out
+
+
+def _coarsening_factors(dem) -> tuple:
+    """Block-averaging factors: SRTM 1" -> 3" and 30" (DTED0-like); 3" -> 30"; coarser -> x2 and x4."""
+    arcsec = dem.arcsec
+    if arcsec is not None and abs(arcsec - 1) < 1e-6:
+        return (3, 30)
+    if arcsec is not None and abs(arcsec - 3) < 1e-6:
+        return (2, 10)
+    return (2, 4)
 
 
 def _monte_carlo(dem, cfg, sample, is_lowland, bar) -> dict:

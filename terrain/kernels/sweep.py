@@ -12,8 +12,8 @@ sight line, at most ``delta`` cells beside it at the cell and proportionally
 less closer in (the two lines meet at the observer). Terrain on a grid line is
 linear between cells, so each sample differs by at most ``L * delta * i / j``
 metres, where ``L`` is the largest elevation step between neighbouring cells
-across the lines; at distance ``d_i = d * i / j`` that moves the horizon by at
-most ``L * delta / d``. So whenever the target is more than ``L * delta``
+in the intervals the two samples span (tracked along each ray: ``lmax``); at
+distance ``d_i = d * i / j`` that moves the horizon by at most ``L * delta / d``. So whenever the target is more than ``L * delta``
 metres (plus a small floor for second-order distance terms) above or below
 the swept horizon, R2 and R3 agree; every other cell, and any cell no ray
 reached, is settled with the exact R3 walk (``los.horizon_to``).
@@ -28,7 +28,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .geometry import distance_at, elevation_along, elevation_angle
+from .geometry import distance_at, elevation_angle, lerp_index
 from .los import NO_HORIZON, horizon_to, outside, settle_cell
 
 UNSET = 255  # offset code of a cell no ray has reached
@@ -36,8 +36,52 @@ OFFSET_SCALE = 500.0  # offset (cells, <= 0.5) -> uint8 code
 
 
 @njit(cache=True, nogil=True)
-def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, best, hor):
-    """Walk every ray of one side (0 E, 1 W, 2 S, 3 N); write hor (float32) and best (uint8) of owned cells.
+def _line_sample(elev, void, row_y, row_xs, col_x, major_is_col, major, minor):
+    """Terrain z, distance d and local step bound at fractional ``minor`` on grid line ``major``.
+
+    The bound is the largest elevation step between neighbouring cells over the three intervals
+    around ``minor`` (any sight line within half a cell crosses only those); inf if one is void.
+    z is NaN if either cell either side of ``minor`` is void.
+    """
+    lo = int(math.floor(minor))
+    w = minor - lo
+    n_minor = elev.shape[0] if major_is_col else elev.shape[1]
+    if major_is_col:
+        y = lerp_index(row_y, minor)
+        x = lerp_index(row_xs, minor) * col_x[major]
+    else:
+        y = row_y[major]
+        x = row_xs[major] * lerp_index(col_x, minor)
+    d = math.sqrt(x * x + y * y)
+    z = math.nan
+    step = 0.0
+    for i in range(lo - 1, lo + 3):
+        if i < 0 or i >= n_minor:
+            continue
+        vi = void[i, major] if major_is_col else void[major, i]
+        if vi:
+            step = math.inf
+            continue
+        if i > lo - 1 and i - 1 >= 0:
+            vp = void[i - 1, major] if major_is_col else void[major, i - 1]
+            if not vp:
+                zi = elev[i, major] if major_is_col else elev[major, i]
+                zp = elev[i - 1, major] if major_is_col else elev[major, i - 1]
+                step = max(step, abs(zi - zp))
+    hi = lo + 1 if w > 0.0 else lo
+    if 0 <= lo and hi < n_minor:
+        if major_is_col:
+            if not (void[lo, major] or void[hi, major]):
+                z = elev[lo, major] * (1.0 - w) + elev[hi, major] * w
+        elif not (void[major, lo] or void[major, hi]):
+            z = elev[major, lo] * (1.0 - w) + elev[major, hi] * w
+    return z, d, step
+
+
+@njit(cache=True, nogil=True)
+def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, best, lcode, hor):
+    """Walk every ray of one side (0 E, 1 W, 2 S, 3 N); for each owned cell keep the nearest ray's
+    horizon (hor, float32), offset code (best, uint8) and step-bound code (lcode, uint8, units of l_quant m).
 
     The caller crops the grid to the radius, so rays simply run to the grid edge.
     """
@@ -58,15 +102,12 @@ def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, d
     for k in range(n_rays):
         slope = (k - n * density) / (n * density)  # minor offset per major step, in [-1, 1]
         h = NO_HORIZON
+        lmax = 0.0  # largest local step met by the samples so far (m)
         for j in range(1, n + 1):
             major = (c0 if major_is_col else r0) + sign * j
             minor = minor0 + slope * j
             if minor < -0.5 or minor > n_minor - 0.5:
                 break
-            if major_is_col:
-                d = distance_at(row_y, row_xs, col_x, minor, float(major))
-            else:
-                d = distance_at(row_y, row_xs, col_x, float(major), minor)
             near = int(math.floor(minor + 0.5))
             dm = near - minor0
             owned = abs(dm) <= j if major_is_col else abs(dm) < j
@@ -79,7 +120,10 @@ def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, d
                 if code < best[rr, cc]:
                     best[rr, cc] = code
                     hor[rr, cc] = h
-            z = elevation_along(elev, void, major_is_col, major, minor)
+                    lcode[rr, cc] = UNSET if lmax == math.inf else min(254, int(math.ceil(lmax / l_quant)))
+            z, d, step = _line_sample(elev, void, row_y, row_xs, col_x, major_is_col, major, minor)
+            if step > lmax:
+                lmax = step
             if not math.isnan(z):
                 a = elevation_angle(z, d, z0, inv_2reff)
                 if a > h:
@@ -87,12 +131,11 @@ def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, d
 
 
 @njit(cache=True, nogil=True)
-def _settle_row(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, margin_m, step_col,
-                step_row, r, best, vis, mvh):
+def _settle_row(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, margin_m, l_quant,
+                r, best, lcode, vis, mvh):
     """Settle every cell of row r from its swept horizon (held in mvh), re-checking near-horizon cells.
 
-    step_col / step_row: largest elevation step (m) between vertically / horizontally adjacent cells,
-    the bound L for column-major / row-major sight lines.
+    lcode * l_quant is the bound L (m) met along the nearest ray; UNSET means unbounded (voids).
 
     Returns the number of cells re-checked with the exact walk.
     """
@@ -111,8 +154,8 @@ def _settle_row(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2ref
             n_exact += 1
         else:
             gap_m = (elevation_angle(elev[r, c] + target_m, d, z0, inv_2reff) - h) * d
-            step = step_col if abs(c - c0) >= abs(r - r0) else step_row
-            if abs(gap_m) <= margin_m + step * best[r, c] / OFFSET_SCALE:
+            bound = math.inf if lcode[r, c] == UNSET else lcode[r, c] * l_quant * best[r, c] / OFFSET_SCALE
+            if abs(gap_m) <= margin_m + bound:
                 h = horizon_to(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff)
                 n_exact += 1
         settle_cell(elev, r0, c0, z0, r, c, d, target_m, inv_2reff, h, vis, mvh)
@@ -120,20 +163,19 @@ def _settle_row(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2ref
 
 
 @njit(cache=True, nogil=True)
-def max_steps(elev, void):
-    """Largest |elevation step| (m) between vertically and between horizontally adjacent valid cells."""
+def _step_quantum(elev, void):
+    """Metres per unit of the uint8 step-bound code: the grid's largest neighbour step / 254 (> 0)."""
     rows, cols = elev.shape
-    sv = 0.0
-    sh = 0.0
+    s = 0.0
     for r in range(rows):
         for c in range(cols):
             if void[r, c]:
                 continue
             if r + 1 < rows and not void[r + 1, c]:
-                sv = max(sv, abs(elev[r + 1, c] - elev[r, c]))
+                s = max(s, abs(elev[r + 1, c] - elev[r, c]))
             if c + 1 < cols and not void[r, c + 1]:
-                sh = max(sh, abs(elev[r, c + 1] - elev[r, c]))
-    return sv, sh
+                s = max(s, abs(elev[r, c + 1] - elev[r, c]))
+    return max(s, 1e-6) / 254.0
 
 
 @njit(cache=True, parallel=True)
@@ -145,14 +187,15 @@ def fast_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2r
     """
     rows, cols = elev.shape
     best = np.full((rows, cols), UNSET, np.uint8)
-    step_col, step_row = max_steps(elev, void)
+    lcode = np.empty((rows, cols), np.uint8)
+    l_quant = _step_quantum(elev, void)
     for side in prange(4):
-        _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, best, mvh)
+        _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, best, lcode, mvh)
     counts = np.zeros(rows, np.int64)
     for r in prange(rows):
         counts[r] = _settle_row(
-            elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, margin_m, step_col,
-            step_row, r, best, vis, mvh
+            elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, margin_m, l_quant,
+            r, best, lcode, vis, mvh
         )
     return counts.sum()
 
@@ -162,13 +205,14 @@ def fast_viewshed_serial(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m,
     """Single-threaded ``fast_viewshed`` (for callers that are already parallel)."""
     rows, cols = elev.shape
     best = np.full((rows, cols), UNSET, np.uint8)
-    step_col, step_row = max_steps(elev, void)
+    lcode = np.empty((rows, cols), np.uint8)
+    l_quant = _step_quantum(elev, void)
     for side in range(4):
-        _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, best, mvh)
+        _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, best, lcode, mvh)
     n = 0
     for r in range(rows):
         n += _settle_row(
-            elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, margin_m, step_col,
-            step_row, r, best, vis, mvh
+            elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, margin_m, l_quant,
+            r, best, lcode, vis, mvh
         )
     return n
