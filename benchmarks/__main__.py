@@ -183,7 +183,67 @@ def bench_floor(quick: bool, work: Path) -> dict:
     return {"workload": f"read {n}x{n} .hgt int16 -> float32", **measure.repeat(once, 5)}
 
 
-WORKLOADS = {"single": bench_single, "real": bench_real, "count": bench_count, "floor": bench_floor}
+def bench_radio(quick: bool, work: Path) -> dict:
+    """Radio LOS coverage, 30 km from Pokrovsk, tx 2 m / rx 100 m, K = 4/3: ours vs SPLAT! -c (3" and 1"),
+    on the real terrain (embedded DTED0 resampled to SRTM posts); and path loss vs ITM (itmlogic)."""
+    from . import itm, splat
+
+    lat, lon, tx, rx, radius_km, k = 48.2828, 37.1828, 2.0, 100.0, 30.0, 4 / 3
+    out = {"workload": "radio LOS coverage 30 km, Pokrovsk, tx 2 m, rx 100 m, K=4/3 (real DTED0 terrain "
+                       "bilinearly resampled to SRTM posts)", "rows": []}
+    for arcsec in ((3,) if quick else (3, 1)):
+        d = work / f"srtm{arcsec}"
+        d.mkdir(exist_ok=True)
+        tiles = splat.real_terrain_tiles(d, ["N48E036", "N48E037"], arcsec)
+        dem = terrain.load_dem(lat, lon, radius_km * 1000 + 1000, search=d)
+        kw = dict(tx_height=tx, rx_height=rx, radius_m=radius_km * 1000, k_factor=k)
+        terrain.coverage(dem, lat, lon, path_metrics=False, **kw)  # JIT warm-up
+        los_t = measure.repeat(lambda: terrain.coverage(dem, lat, lon, path_metrics=False, **kw), 3)
+        t0 = time.perf_counter()
+        full = terrain.coverage(dem, lat, lon, **kw)
+        row = {"resolution": dem.resolution, "cells": int(dem.shape[0] * dem.shape[1]),
+               "ours_los_only": los_t, "ours_with_fresnel_and_loss_s": time.perf_counter() - t0}
+        hd = arcsec == 1
+        if splat.available(hd):
+            row["splat_sdf_conversion_s"] = splat.make_sdf(tiles, d / "sdf", hd)
+            secs, peak, rgb, transform = splat.run_coverage(d / "sdf", d / "run", lat, lon, tx, rx, radius_km, k, hd)
+            sp = splat.on_grid(splat.los_mask(rgb), transform, dem)
+            inside = ~np.isnan(full.path_loss_db)
+            row["splat"] = {"tool": "splat-hd" if hd else "splat", "seconds": secs, "peak_rss_mib": peak,
+                            "agreement_with_ours": float((sp == full.los)[inside].mean()),
+                            "los_fraction_splat": float(sp[inside].mean()),
+                            "los_fraction_ours": float(full.los[inside].mean())}
+            row["ratio_splat_over_ours_los"] = secs / los_t["median_s"]
+        else:
+            row["splat"] = {"skipped": "splat / srtm2sdf not installed (apt-get install splat)"}
+        out["rows"].append(row)
+    if itm.available():
+        d = work / "srtm3"
+        rng = np.random.default_rng(11)
+        paths = []
+        for _ in range(8 if quick else 24):
+            az, dist = float(rng.uniform(0, 360)), float(rng.uniform(3_000, 30_000))
+            lat2, lon2 = terrain.geodesy.destination(lat, lon, az, dist)
+            dem = terrain.load_dem(lat, lon, 31_000, search=d)
+            p = terrain.profile(dem, lat, lon, lat2, lon2, height1=tx, height2=rx, freq_mhz=2400, k_factor=k)
+            s = p.summary
+            it = itm.median_loss_db(p.terrain_m, s["spacing_m"], tx, rx, 2400.0)
+            paths.append({"azimuth_deg": az, "distance_m": s["distance_m"], "ours_loss_db": s["path_loss_db"],
+                          "ours_diffraction_db": s["diffraction_loss_db"], "los": s["line_of_sight"],
+                          "itm_loss_db": float(it["loss_db"]), "itm_excess_db": float(it["excess_db"]),
+                          "itm_error_code": int(it["error_code"])})
+        diff = np.array([p["ours_loss_db"] - p["itm_loss_db"] for p in paths])
+        out["itm"] = {"paths": paths, "mean_diff_db": float(diff.mean()), "rms_diff_db": float(np.sqrt((diff**2).mean())),
+                      "max_abs_diff_db": float(np.abs(diff).max()),
+                      "model_note": "ours: free space + Bullington knife edge; ITM 1.2.2 median (itmlogic), "
+                                    "N0=301 (K=4/3), continental temperate, vertical pol., eps 15, sigma 0.005 S/m"}
+    else:
+        out["itm"] = {"skipped": "itmlogic not installed (pip install itmlogic)"}
+    return out
+
+
+WORKLOADS = {"single": bench_single, "real": bench_real, "count": bench_count, "radio": bench_radio,
+             "floor": bench_floor}
 
 
 def machine() -> dict:
@@ -197,7 +257,17 @@ def machine() -> dict:
         pass
     return {"host": socket.gethostname(), "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
             "numba": numba.__version__, "numpy": np.__version__, "terrain": terrain.__version__,
-            "gdal": peers.gdal_version(), "grass": None, "splat": None, "xarray_spatial": None}
+            "gdal": peers.gdal_version(), "grass": None, "splat": _splat_version(), "xarray_spatial": None}
+
+
+def _splat_version():
+    import shutil
+    import subprocess
+
+    if not shutil.which("splat"):
+        return None
+    text = subprocess.run(["splat"], capture_output=True, text=True).stdout
+    return next((ln.strip(" -=[]") for ln in text.splitlines() if "SPLAT!" in ln), "installed")
 
 
 def main(argv=None) -> int:
@@ -211,7 +281,7 @@ def main(argv=None) -> int:
     results = {"command": "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:]),
                "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                "machine": machine(), "quick": args.quick, "workloads": {},
-               "peers_skipped": {"grass r.viewshed": "not benchmarked yet", "splat": "not benchmarked yet",
+               "peers_skipped": {"grass r.viewshed": "not benchmarked yet",
                                  "xarray-spatial": "not benchmarked yet"}}
     with tempfile.TemporaryDirectory(prefix="terrain-bench-") as tmp:
         for name in names:

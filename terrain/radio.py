@@ -227,44 +227,14 @@ def coverage(dem: Dem | None, lat: float, lon: float, *, tx_height: float = cons
     refraction = 1.0 - 1.0 / k
     vs = _viewshed(dem, lat, lon, observer_height=hs["tx_height"], target_height=hs["rx_height"], radius_m=radius,
                    refraction=refraction, coords=coords)
-    row, col = _observer_cell(dem, lat, lon, coords)
-    ra, rb, ca, cb, _, _, _ = _radius_window(dem, row, col, radius)
-    win = dem.window(ra, rb, ca, cb)
-    r0, c0 = row - ra, col - ca
-    frame = geodesy.metric_frame(win.transform, win.crs, win.shape, r0, c0)
-    elev = np.ascontiguousarray(win.elevation)
-    void = np.ascontiguousarray(win.void)
-    ratio = np.empty(win.shape, np.float32)
-    nu = np.empty(win.shape, np.float32)
-    dist = np.empty(win.shape, np.float32)
     lam = wavelength_m(f)
-    z0 = float(elev[r0, c0]) + hs["tx_height"]
-    inv2r = 1.0 / (2.0 * k * constants.EARTH_RADIUS_M)
     if path_metrics:
-        rk.radio_map(elev, void, frame.row_y_m, frame.row_x_scale, frame.col_x, r0, c0, z0, hs["rx_height"], inv2r,
-                     radius, lam, ratio, nu, dist)
+        fres, path_loss, fres_m2, fres_far = _path_metrics_map(dem, lat, lon, coords, radius, hs, lam, k, fr, vs.visible)
     else:
-        ratio.fill(np.nan)
-        nu.fill(np.nan)
-        dist.fill(np.nan)
-    dz = (elev + hs["rx_height"]) - z0
-    slant = np.sqrt(dist.astype(np.float64) ** 2 + dz**2)
-    slant[slant < 1.0] = 1.0
-    with np.errstate(invalid="ignore"):
-        loss_w = rk.free_space_loss_db(slant, lam) + rk.knife_edge_loss_db(np.nan_to_num(nu, nan=-10.0))
-    loss_w[np.isnan(dist)] = np.nan
-    full = np.full(dem.shape, np.nan, np.float32)
-    path_loss = full.copy()
-    path_loss[ra:rb, ca:cb] = loss_w
-    fres = np.zeros(dem.shape, bool)
-    fres[ra:rb, ca:cb] = np.nan_to_num(ratio, nan=-1.0) >= fr
-    fres &= vs.visible
+        fres = np.zeros(dem.shape, bool)
+        path_loss = np.full(dem.shape, np.nan, np.float32)
+        fres_m2, fres_far = float("nan"), float("nan")
     rx_power = (eirp - path_loss + gain).astype(np.float32)
-    cell_area = win.cell_dx_m * win.cell_dy_m
-    fres_hz = np.zeros(constants.HORIZON_BINS)
-    fres_m2, _, _, _, _, fres_far = stats.summarize(
-        fres[ra:rb, ca:cb].astype(np.uint8), void, frame.row_y_m, frame.row_x_scale, frame.col_x, frame.row_conv,
-        cell_area, radius, constants.HORIZON_BINS, fres_hz)
     horizon_se = smooth_earth_horizon_m(hs["tx_height"], hs["rx_height"], k)
     params = {
         "transmitter": vs.params["observer"], "tx_height_m": hs["tx_height"], "rx_height_m": hs["rx_height"],
@@ -275,13 +245,47 @@ def coverage(dem: Dem | None, lat: float, lon: float, *, tx_height: float = cons
         "los_area_km2": vs.stats["visible_area_km2"], "disc_area_km2": vs.stats["disc_area_km2"],
         "los_fraction": vs.stats["visible_fraction"], "fresnel_clear_area_km2": fres_m2 / 1e6,
         "farthest_los_m": (vs.stats["farthest_visible"] or {}).get("distance_m", 0.0),
-        "farthest_fresnel_clear_m": max(fres_far, 0.0),
+        "farthest_fresnel_clear_m": max(fres_far, 0.0) if path_metrics else float("nan"),
         "smooth_earth_radio_horizon_m": horizon_se,
         "median_los_range_m": float(np.median(vs.horizon_m)),
         "void_cells_in_radius": vs.stats["void_cells_in_radius"],
         "radius_clipped_by_dem": vs.stats["radius_clipped_by_dem"],
     }
     return CoverageResult(vs.visible, fres, path_loss, rx_power, vs.horizon_m, dem.transform, dem.crs, params, st)
+
+
+def _path_metrics_map(dem, lat, lon, coords, radius, hs, lam, k, fresnel, los):
+    """Fresnel-clear mask, path loss (dB) grid, Fresnel-clear area (m^2) and farthest Fresnel-clear distance (m)."""
+    row, col = _observer_cell(dem, lat, lon, coords)
+    ra, rb, ca, cb, _, _, _ = _radius_window(dem, row, col, radius)
+    win = dem.window(ra, rb, ca, cb)
+    r0, c0 = row - ra, col - ca
+    frame = geodesy.metric_frame(win.transform, win.crs, win.shape, r0, c0)
+    elev = np.ascontiguousarray(win.elevation)
+    void = np.ascontiguousarray(win.void)
+    ratio = np.empty(win.shape, np.float32)
+    nu = np.empty(win.shape, np.float32)
+    dist = np.empty(win.shape, np.float32)
+    z0 = float(elev[r0, c0]) + hs["tx_height"]
+    inv2r = 1.0 / (2.0 * k * constants.EARTH_RADIUS_M)
+    rk.radio_map(elev, void, frame.row_y_m, frame.row_x_scale, frame.col_x, r0, c0, z0, hs["rx_height"], inv2r,
+                 radius, lam, ratio, nu, dist)
+    dz = (elev + hs["rx_height"]) - z0
+    slant = np.sqrt(dist.astype(np.float64) ** 2 + dz**2)
+    slant[slant < 1.0] = 1.0
+    with np.errstate(invalid="ignore"):
+        loss_w = rk.free_space_loss_db(slant, lam) + rk.knife_edge_loss_db(np.nan_to_num(nu, nan=-10.0))
+    loss_w[np.isnan(dist)] = np.nan
+    path_loss = np.full(dem.shape, np.nan, np.float32)
+    path_loss[ra:rb, ca:cb] = loss_w
+    fres = np.zeros(dem.shape, bool)
+    fres[ra:rb, ca:cb] = np.nan_to_num(ratio, nan=-1.0) >= fresnel
+    fres &= los
+    hz = np.zeros(constants.HORIZON_BINS)
+    fres_m2, _, _, _, _, fres_far = stats.summarize(
+        fres[ra:rb, ca:cb].astype(np.uint8), void, frame.row_y_m, frame.row_x_scale, frame.col_x, frame.row_conv,
+        win.cell_dx_m * win.cell_dy_m, radius, constants.HORIZON_BINS, hz)
+    return fres, path_loss, fres_m2, fres_far
 
 
 # --- jamming ---------------------------------------------------------------------------------------
