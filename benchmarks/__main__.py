@@ -93,6 +93,13 @@ def bench_single(quick: bool, work: Path) -> dict:
                                 "agreement_with_exact": _agree(vis, exact.visible, inside),
                                 "agreement_with_ours_fast": _agree(vis, fast.visible, inside)}
         out["ratio_gdal_over_ours_fast"] = out["gdal_viewshed"]["median_s"] / out["ours_fast"]["median_s"]
+    if peers.grass_version() is None:
+        out["grass_r_viewshed"] = {"skipped": "GRASS not installed (apt-get install grass-core)"}
+    else:
+        secs, peak, gvis = peers.run_grass_viewshed(tif, work / "grass", *_centre_xy(dem), H_OBS, H_TGT, radius, K)
+        out["grass_r_viewshed"] = {"version": peers.grass_version(), "median_s": secs, "min_s": secs, "runs": 1,
+                                   "peak_rss_mib": peak, "agreement_with_exact": _agree(gvis, exact.visible, inside)}
+        out["ratio_grass_over_ours_fast"] = secs / out["ours_fast"]["median_s"]
     return out
 
 
@@ -242,8 +249,73 @@ def bench_radio(quick: bool, work: Path) -> dict:
     return out
 
 
+def _fit_exponent(xs, ys):
+    """Slope of log(time) against log(size): the empirical scaling exponent."""
+    xs, ys = np.log(np.asarray(xs, float)), np.log(np.asarray(ys, float))
+    return float(np.polyfit(xs, ys, 1)[0]) if len(xs) >= 2 else None
+
+
+def bench_scaling(quick: bool, work: Path) -> dict:
+    """Time vs cells (0.25M, 1.4M, 13M; all peers), vs radius and vs threads (ours), fitted exponents.
+
+    Central observer 10 m / 2 m, k = 1/7, radius = half the grid. xarray-spatial has no curvature
+    option: it is scored against our exact kernel without curvature, on the sizes it finishes in time.
+    """
+    sizes = (501, 1201) if quick else (501, 1201, 3601)
+    rows = []
+    for n in sizes:
+        z = fractal_terrain(n, n, seed=100 + n, relief_m=300.0)
+        dem = make_dem(z, cell_m=30.0)
+        radius = (n // 2) * 30.0
+        tif = work / f"scal{n}.tif"
+        write_geotiff(tif, dem.elevation, dem.transform, dem.crs, nodata=-32768.0)
+        kw = dict(coords="dem", observer_height=H_OBS, target_height=H_TGT, radius_m=radius, refraction=K)
+        terrain.viewshed(dem, 0.0, 0.0, **kw)
+        row = {"side": n, "cells": n * n, "ours_fast_s": measure.repeat(lambda: terrain.viewshed(dem, 0.0, 0.0, **kw),
+                                                                       3)["median_s"]}
+        before = numba.get_num_threads()
+        numba.set_num_threads(1)
+        row["ours_fast_1_thread_s"] = measure.repeat(lambda: terrain.viewshed(dem, 0.0, 0.0, **kw), 3)["median_s"]
+        numba.set_num_threads(before)
+        x, y = _centre_xy(dem)
+        if peers.gdal_version():
+            row["gdal_s"] = float(np.median([peers.run_gdal_viewshed(tif, work / "g.tif", x, y, H_OBS, H_TGT,
+                                                                    radius, K)[0] for _ in range(3)]))
+        if peers.grass_version():
+            row["grass_s"] = peers.run_grass_viewshed(tif, work / f"grass{n}", x, y, H_OBS, H_TGT, radius, K)[0]
+        if peers.xrspatial_version() and n <= 1201:
+            if n == sizes[0]:
+                peers.run_xrspatial_viewshed(dem, x, y, H_OBS, H_TGT)  # its JIT warm-up
+            secs, xvis = peers.run_xrspatial_viewshed(dem, x, y, H_OBS, H_TGT)
+            flat = terrain.viewshed(dem, 0.0, 0.0, method="exact", curvature=False, **{
+                k: v for k, v in kw.items() if k != "refraction"})
+            inside = ~np.isnan(flat.min_visible_height_m)
+            row["xrspatial_s"] = secs
+            row["xrspatial_agreement_with_exact_no_curvature"] = _agree(xvis, flat.visible, inside)
+        rows.append(row)
+        print(f"  scaling {n}x{n}: {row}", flush=True)
+    out = {"workload": "scaling: fractal n x n (30 m), central observer 10 m / 2 m, radius = half the grid",
+           "rows": rows, "exponents_vs_cells": {}}
+    for key in ("ours_fast_s", "ours_fast_1_thread_s", "gdal_s", "grass_s", "xrspatial_s"):
+        pts = [(r["cells"], r[key]) for r in rows if key in r]
+        if len(pts) >= 2:
+            out["exponents_vs_cells"][key] = _fit_exponent(*zip(*pts, strict=True))
+    # radius scaling on the largest grid
+    n = sizes[-1]
+    dem = make_dem(fractal_terrain(n, n, seed=100 + n, relief_m=300.0), cell_m=30.0)
+    radii = (2_000.0, 5_000.0, 10_000.0, 20_000.0) if n >= 1201 else (2_000.0, 5_000.0)
+    rad_rows = []
+    for radius in radii:
+        kw = dict(coords="dem", observer_height=H_OBS, target_height=H_TGT, radius_m=radius, refraction=K)
+        rad_rows.append({"radius_m": radius,
+                         "ours_fast_s": measure.repeat(lambda: terrain.viewshed(dem, 0.0, 0.0, **kw), 3)["median_s"]})
+    out["radius"] = {"grid": n, "rows": rad_rows,
+                     "exponent": _fit_exponent([r["radius_m"] for r in rad_rows], [r["ours_fast_s"] for r in rad_rows])}
+    return out
+
+
 WORKLOADS = {"single": bench_single, "real": bench_real, "count": bench_count, "radio": bench_radio,
-             "floor": bench_floor}
+             "scaling": bench_scaling, "floor": bench_floor}
 
 
 def machine() -> dict:
@@ -257,7 +329,8 @@ def machine() -> dict:
         pass
     return {"host": socket.gethostname(), "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
             "numba": numba.__version__, "numpy": np.__version__, "terrain": terrain.__version__,
-            "gdal": peers.gdal_version(), "grass": None, "splat": _splat_version(), "xarray_spatial": None}
+            "gdal": peers.gdal_version(), "grass": peers.grass_version(), "splat": _splat_version(),
+            "xarray_spatial": peers.xrspatial_version()}
 
 
 def _splat_version():
@@ -281,8 +354,7 @@ def main(argv=None) -> int:
     results = {"command": "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:]),
                "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                "machine": machine(), "quick": args.quick, "workloads": {},
-               "peers_skipped": {"grass r.viewshed": "not benchmarked yet",
-                                 "xarray-spatial": "not benchmarked yet"}}
+               "peers_skipped": {}}
     with tempfile.TemporaryDirectory(prefix="terrain-bench-") as tmp:
         for name in names:
             print(f"[benchmarks] {name} ...", flush=True)

@@ -38,3 +38,73 @@ def run_gdal_viewshed(dem_tif, out_tif, x, y, observer_h, target_h, radius_m, re
         row0 = round((ds.transform.f - src.transform.f) / src.transform.e)
         vis[row0 : row0 + ds.height, col0 : col0 + ds.width] = ds.read(1) == 255
     return dt, peak, vis
+
+
+def grass_version() -> str | None:
+    if not shutil.which("grass"):
+        return None
+    out = subprocess.run(["grass", "--version"], capture_output=True, text=True)
+    return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else "unknown"
+
+
+def run_grass_viewshed(dem_tif, work, x, y, observer_h, target_h, radius_m, refraction_k):
+    """GRASS r.viewshed (-b boolean, -c curvature, -r refraction) in a temporary location.
+
+    Returns (seconds of r.viewshed alone, its peak RSS MiB, visible bool grid); the import and
+    export around it are not timed. r.viewshed adjusts heights by d^2 / (2R) (1 - refraction_coeff),
+    the same model as ours with k = refraction_coeff.
+    """
+    from pathlib import Path
+
+    work = Path(work)
+    work.mkdir(parents=True, exist_ok=True)
+    timing = work / "grass_time.txt"
+    out_tif = work / "grass_vs.tif"
+    script = work / "grass_run.sh"
+    with rasterio.open(dem_tif) as src:
+        shape = (src.height, src.width)
+    script.write_text(
+        "set -e\n"
+        f"r.in.gdal -o input={dem_tif} output=dem --quiet\n"
+        "g.region raster=dem\n"
+        f"/usr/bin/time -o {timing} -f '%e %M' r.viewshed -b -c -r input=dem output=vs "
+        f"coordinates={x!r},{y!r} observer_elevation={observer_h!r} target_elevation={target_h!r} "
+        f"max_distance={radius_m!r} refraction_coeff={refraction_k!r} --quiet --overwrite\n"
+        f"r.out.gdal input=vs output={out_tif} format=GTiff --quiet --overwrite\n"
+    )
+    # a temporary location whose projection is taken from the GeoTIFF itself
+    subprocess.run(["grass", "--tmp-location", str(dem_tif), "--exec", "bash", str(script)], check=True,
+                   capture_output=True)
+    secs, kib = timing.read_text().split()[-2:]
+    with rasterio.open(out_tif) as ds:
+        vis = np.zeros(shape, bool)
+        vis[:] = ds.read(1) == 1
+    return float(secs), float(kib) / 1024, vis
+
+
+def xrspatial_version() -> str | None:
+    try:
+        import xrspatial
+    except ImportError:
+        return None
+    return getattr(xrspatial, "__version__", "installed")
+
+
+def run_xrspatial_viewshed(dem, x, y, observer_h, target_h):
+    """xarray-spatial ``viewshed`` on the same grid: returns (seconds, visible bool grid).
+
+    xarray-spatial has no earth-curvature or refraction option, so it is compared with our exact
+    kernel run with curvature off.
+    """
+    import xarray as xr
+    from xrspatial import viewshed
+
+    rows, cols = dem.shape
+    t = dem.transform
+    xs = t.c + t.a * (np.arange(cols) + 0.5)
+    ys = t.f + t.e * (np.arange(rows) + 0.5)
+    raster = xr.DataArray(dem.elevation.astype(np.float64), coords={"y": ys, "x": xs}, dims=("y", "x"))
+    t0 = time.perf_counter()
+    out = viewshed(raster, x=x, y=y, observer_elev=observer_h, target_elev=target_h)
+    secs = time.perf_counter() - t0
+    return secs, np.asarray(out.values) != -1
