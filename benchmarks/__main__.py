@@ -205,7 +205,7 @@ def bench_radio(quick: bool, work: Path) -> dict:
         dem = terrain.load_dem(lat, lon, radius_km * 1000 + 1000, search=d)
         kw = dict(tx_height=tx, rx_height=rx, radius_m=radius_km * 1000, k_factor=k)
         terrain.coverage(dem, lat, lon, path_metrics=False, **kw)  # JIT warm-up
-        los_t = measure.repeat(lambda: terrain.coverage(dem, lat, lon, path_metrics=False, **kw), 3)
+        los_t = measure.repeat(lambda dem=dem, kw=kw: terrain.coverage(dem, lat, lon, path_metrics=False, **kw), 3)
         t0 = time.perf_counter()
         full = terrain.coverage(dem, lat, lon, **kw)
         row = {"resolution": dem.resolution, "cells": int(dem.shape[0] * dem.shape[1]),
@@ -271,11 +271,12 @@ def bench_scaling(quick: bool, work: Path) -> dict:
         write_geotiff(tif, dem.elevation, dem.transform, dem.crs, nodata=-32768.0)
         kw = dict(coords="dem", observer_height=H_OBS, target_height=H_TGT, radius_m=radius, refraction=K)
         terrain.viewshed(dem, 0.0, 0.0, **kw)
-        row = {"side": n, "cells": n * n, "ours_fast_s": measure.repeat(lambda: terrain.viewshed(dem, 0.0, 0.0, **kw),
-                                                                       3)["median_s"]}
+        row = {"side": n, "cells": n * n,
+               "ours_fast_s": measure.repeat(lambda dem=dem, kw=kw: terrain.viewshed(dem, 0.0, 0.0, **kw), 3)["median_s"]}
         before = numba.get_num_threads()
         numba.set_num_threads(1)
-        row["ours_fast_1_thread_s"] = measure.repeat(lambda: terrain.viewshed(dem, 0.0, 0.0, **kw), 3)["median_s"]
+        row["ours_fast_1_thread_s"] = measure.repeat(lambda dem=dem, kw=kw: terrain.viewshed(dem, 0.0, 0.0, **kw),
+                                                     3)["median_s"]
         numba.set_num_threads(before)
         x, y = _centre_xy(dem)
         if peers.gdal_version():
@@ -308,7 +309,7 @@ def bench_scaling(quick: bool, work: Path) -> dict:
     for radius in radii:
         kw = dict(coords="dem", observer_height=H_OBS, target_height=H_TGT, radius_m=radius, refraction=K)
         rad_rows.append({"radius_m": radius,
-                         "ours_fast_s": measure.repeat(lambda: terrain.viewshed(dem, 0.0, 0.0, **kw), 3)["median_s"]})
+                         "ours_fast_s": measure.repeat(lambda kw=kw: terrain.viewshed(dem, 0.0, 0.0, **kw), 3)["median_s"]})
     out["radius"] = {"grid": n, "rows": rad_rows,
                      "exponent": _fit_exponent([r["radius_m"] for r in rad_rows], [r["ours_fast_s"] for r in rad_rows])}
     return out

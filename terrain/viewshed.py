@@ -327,8 +327,22 @@ def total_viewshed(
     refraction: float = constants.REFRACTION_LIGHT,
     curvature: bool = True,
     stride: int = 1,
+    client=None,
+    tile: int = 256,
+    progress=None,
 ) -> np.ndarray:
-    """Total viewshed: visible area (km^2) within ``radius_m`` from every ``stride``-th cell (NaN elsewhere/voids)."""
+    """Total viewshed: visible area (km^2) within ``radius_m`` from every ``stride``-th cell (NaN elsewhere/voids).
+
+    Radius-limited fast kernel, parallel over observers, memory bounded by each observer's window.
+    With a Dask ``client`` the grid is cut into ``tile`` x ``tile`` observer tiles with a halo of the
+    radius and computed on the cluster (``terrain.distributed``); the result is identical.
+    """
+    if client is not None:
+        from .distributed import total_viewshed_dask
+
+        return total_viewshed_dask(dem, radius_m, client=client, observer_height=observer_height,
+                                   target_height=target_height, refraction=refraction, curvature=curvature,
+                                   stride=stride, tile=tile, progress=progress)
     stride = int(stride)
     if stride < 1:
         raise InvalidParameterError(f"stride {stride!r} must be >= 1")

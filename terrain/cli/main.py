@@ -42,8 +42,9 @@ def _register():
     from .radio_cmds import coverage, jamming, profile
     from .tiles_cmd import tiles
     from .viewshed_cmd import viewshed
+    from .visibility_cmd import visibility_map
 
-    for command in (elevation, tiles, viewshed, profile, coverage, jamming, highground):
+    for command in (elevation, tiles, viewshed, profile, coverage, jamming, highground, visibility_map):
         cli.add_command(command)
 
 

@@ -40,8 +40,9 @@ def _line_sample(elev, void, row_y, row_xs, col_x, major_is_col, major, minor):
     """Terrain z, distance d and local step bound at fractional ``minor`` on grid line ``major``.
 
     The bound is the largest elevation step between neighbouring cells over the three intervals
-    around ``minor`` (any sight line within half a cell crosses only those); inf if one is void.
-    z is NaN if either cell either side of ``minor`` is void.
+    around ``minor`` (any sight line within half a cell crosses only those); inf if one is void
+    or if the sample itself is skipped. z is NaN if either cell either side of ``minor`` is void
+    or off the grid.
     """
     lo = int(math.floor(minor))
     w = minor - lo
@@ -75,6 +76,10 @@ def _line_sample(elev, void, row_y, row_xs, col_x, major_is_col, major, minor):
                 z = elev[lo, major] * (1.0 - w) + elev[hi, major] * w
         elif not (void[major, lo] or void[major, hi]):
             z = elev[major, lo] * (1.0 - w) + elev[major, hi] * w
+    if math.isnan(z):
+        # A ray sample that is skipped (void, or past the grid edge where a cell's own sight line
+        # still finds terrain) can hide an obstacle: no bound, the cells after it are re-checked.
+        step = math.inf
     return z, d, step
 
 

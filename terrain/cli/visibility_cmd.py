@@ -1,0 +1,89 @@
+"""terrain visibility-map: total viewshed (visible area from every cell), locally or on Dask."""
+
+import click
+
+from .options import dem_opt, height_opt, json_opt, lat_lon_args, quiet_opt, refraction_opt, target_height_opt
+
+
+@click.command(name="visibility-map")
+@lat_lon_args
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="GeoTIFF of visible area (km², float32; NaN where not computed).")
+@click.option("--extent", "extent_km", type=float, default=20.0, show_default=True,
+              help="Map every cell within this distance (km) of LAT LON.")
+@click.option("--radius", "radius_km", type=float, default=10.0, show_default=True,
+              help="Visible area is counted within this radius (km) of each cell.")
+@height_opt
+@target_height_opt
+@refraction_opt
+@click.option("--stride", type=int, default=1, show_default=True, help="Every STRIDE-th cell is an observer.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler (tcp://host:8786); with --workers N a LocalCluster is started instead.")
+@click.option("--workers", type=int, default=0, show_default=True,
+              help="Start a Dask LocalCluster with N single-threaded workers (0: no Dask).")
+@click.option("--tile", type=int, default=256, show_default=True, help="Observer tile side for Dask tasks.")
+@click.option("--png", type=click.Path(dir_okay=False), default=None)
+@dem_opt
+@quiet_opt
+@json_opt
+def visibility_map(lat, lon, output, extent_km, radius_km, observer_height, target_height, refraction, stride,
+                   scheduler, workers, tile, png, dem_path, quiet, as_json):
+    """Where is the high ground? Visible area within --radius from every cell around LAT LON."""
+    import time
+
+    import numpy as np
+    from tqdm import tqdm
+
+    from .. import elevation as el
+    from .. import export
+    from ..viewshed import check_finite, total_viewshed
+
+    lat, lon = el.check_lat_lon(lat, lon)
+    extent_m = check_finite("--extent", extent_km, minimum=0) * 1000
+    radius_m = check_finite("--radius", radius_km, minimum=0) * 1000
+    dem = el.dem_for(dem_path, lat, lon, extent_m + radius_m)
+    client = cluster = None
+    if scheduler or workers:
+        from distributed import Client, LocalCluster
+
+        if scheduler:
+            client = Client(scheduler)
+        else:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
+            client = Client(cluster)
+    try:
+        t0 = time.perf_counter()
+        area = total_viewshed(dem, radius_m, observer_height=observer_height, target_height=target_height,
+                              refraction=refraction, stride=stride, client=client, tile=tile,
+                              progress=None if quiet or as_json else (lambda total: tqdm(total=total, desc="tiles")))
+        secs = time.perf_counter() - t0
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    lon_g, lat_g = dem.cell_center_lonlat(*np.mgrid[0 : dem.shape[0], 0 : dem.shape[1]])
+    from .. import geodesy
+
+    dist, _ = geodesy.distance_azimuth(lat, lon, lat_g, lon_g)
+    area[np.asarray(dist).reshape(dem.shape) > extent_m] = np.nan
+    summary = {"centre": {"lat": lat, "lon": lon}, "extent_m": extent_m, "radius_m": radius_m,
+               "observer_height_m": observer_height, "target_height_m": target_height, "refraction_k": refraction,
+               "stride": stride, "observers": int(np.isfinite(area).sum()), "seconds": secs,
+               "dask": bool(client is not None), "max_km2": float(np.nanmax(area)),
+               "median_km2": float(np.nanmedian(area)), "dem": {"resolution": dem.resolution,
+                                                               "note": dem.resolution_note}}
+    export.write_geotiff(output, area, dem.transform, dem.crs, nodata=float("nan"),
+                         tags={"terrain_visibility_map": export.dumps(summary)}, description="visible area (km2)")
+    if png:
+        from ..plot import raster_map
+
+        x, y = dem.to_dem_xy(lat, lon)
+        raster_map(dem, area, png, cmap="magma", label="visible area (km²)", marks=[(float(x), float(y), "centre")],
+                   title=f"Visible area within {radius_km:g} km from every cell (observer {observer_height:g} m, "
+                         f"target {target_height:g} m) - {dem.resolution_note}")
+    if as_json:
+        click.echo(export.dumps(summary))
+        return
+    click.echo(f"{summary['observers']} observers in {secs:.1f} s; visible area median {summary['median_km2']:.1f}, "
+               f"max {summary['max_km2']:.1f} km2; {dem.resolution_note}")
