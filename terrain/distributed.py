@@ -20,7 +20,7 @@ from . import constants
 from .elevation import Dem
 from .errors import InvalidParameterError
 from .kernels import count as count_kernels
-from .viewshed import _prepare_observers, check_finite, inverse_2reff
+from .viewshed import _check_physics, _prepare_observers, inverse_2reff
 
 
 def _tile_task(elev, void, geographic, row_coord, col_coord, scales, obs_rows, obs_cols, z0, half_r, half_c,
@@ -43,10 +43,7 @@ def total_viewshed_dask(dem: Dem, radius_m: float, *, client, observer_height=co
     """
     from distributed import as_completed
 
-    h0 = check_finite("observer_height", observer_height, minimum=0)
-    ht = check_finite("target_height", target_height, minimum=0)
-    radius = check_finite("radius_m", radius_m, minimum=0)
-    k = check_finite("refraction", refraction, minimum=-10, below=1)
+    h0, ht, radius, k = _check_physics(observer_height, target_height, radius_m, refraction)
     stride, tile = int(stride), int(tile)
     if stride < 1 or tile < 1:
         raise InvalidParameterError(f"stride {stride} and tile {tile} must be >= 1")

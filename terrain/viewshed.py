@@ -38,6 +38,15 @@ def check_finite(name: str, value, *, minimum=None, maximum=None, below=None) ->
     return v
 
 
+def _check_physics(observer_height, target_height, radius_m, refraction) -> tuple[float, float, float, float]:
+    """Validated (observer height m, target height m, radius m, refraction k)."""
+    h0 = check_finite("observer_height", observer_height, minimum=0)
+    ht = check_finite("target_height", target_height, minimum=0)
+    radius = check_finite("radius_m", radius_m, minimum=0)
+    k = check_finite("refraction", refraction, minimum=-10, below=1)
+    return h0, ht, radius, k
+
+
 def inverse_2reff(curvature: bool, refraction: float) -> float:
     """1 / (2 r_eff) (1/m), r_eff = R / (1 - k); 0 without curvature."""
     if not curvature:
@@ -157,12 +166,9 @@ def viewshed(
     >>> import terrain
     >>> r = terrain.viewshed(None, 48.2828, 37.1828, radius_m=5000)  # doctest: +SKIP
     """
-    h0 = check_finite("observer_height", observer_height, minimum=0)
-    ht = check_finite("target_height", target_height, minimum=0)
-    radius = check_finite("radius_m", radius_m, minimum=0)
+    h0, ht, radius, k = _check_physics(observer_height, target_height, radius_m, refraction)
     if radius <= 0:
         raise InvalidParameterError(f"radius_m {radius_m!r} must be > 0")
-    k = check_finite("refraction", refraction, minimum=-10, below=1)
     if method not in METHODS:
         raise InvalidParameterError(f"method {method!r} must be one of {', '.join(METHODS)}")
     if dem is None:
@@ -255,10 +261,7 @@ def viewshed_count(
     not depend on the number of threads (integer sums of per-chunk planes).
     Other parameters as in :func:`viewshed`.
     """
-    h0 = check_finite("observer_height", observer_height, minimum=0)
-    ht = check_finite("target_height", target_height, minimum=0)
-    radius = check_finite("radius_m", radius_m, minimum=0)
-    k = check_finite("refraction", refraction, minimum=-10, below=1)
+    h0, ht, radius, k = _check_physics(observer_height, target_height, radius_m, refraction)
     pts = np.asarray(observers, dtype=np.float64).reshape(-1, 2)
     if len(pts) == 0:
         return np.zeros(dem.shape, np.int32)
@@ -301,10 +304,7 @@ def visible_areas(
 
     The many-observer form of ``viewshed(...).stats["visible_area_km2"]`` (fast kernel, parallel over observers).
     """
-    h0 = check_finite("observer_height", observer_height, minimum=0)
-    ht = check_finite("target_height", target_height, minimum=0)
-    radius = check_finite("radius_m", radius_m, minimum=0)
-    k = check_finite("refraction", refraction, minimum=-10, below=1)
+    h0, ht, radius, k = _check_physics(observer_height, target_height, radius_m, refraction)
     cells = np.asarray(cells, dtype=np.int64).reshape(-1, 2)
     if len(cells) == 0:
         return np.zeros(0)
