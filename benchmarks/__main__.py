@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import platform
 import socket
@@ -154,7 +155,9 @@ def bench_real(quick: bool, work: Path) -> dict:
 
 
 def bench_count(quick: bool, work: Path) -> dict:
-    """Many observers at 5 km radius on a 1201x1201 fractal grid: viewshed_count vs one gdal_viewshed per observer."""
+    """Many observers at 5 km radius on a 1201x1201 fractal grid: viewshed_count vs running each peer
+    once per observer (GDAL; GRASS r.viewshed alone, up to 100; xarray-spatial, up to 10 - it has no
+    radius limit, so each of its runs covers the whole grid)."""
     n, cell, radius = 1201, 30.0, 5000.0
     dem = make_dem(fractal_terrain(n, n, seed=7), cell_m=cell)
     tif = work / "count.tif"
@@ -170,14 +173,79 @@ def bench_count(quick: bool, work: Path) -> dict:
         terrain.viewshed_count(dem, pts, coords="dem", observer_height=H_OBS, target_height=H_TGT, radius_m=radius)
         ours = time.perf_counter() - t0
         row = {"observers": m, "ours_s": ours}
-        if peers.gdal_version() is not None and m <= (100 if quick else 1000):
+        if peers.gdal_version() is not None:
             t0 = time.perf_counter()
             for x, y in pts:
                 peers.run_gdal_viewshed(tif, work / "g.tif", x, y, H_OBS, H_TGT, radius, K)
             row["gdal_loop_s"] = time.perf_counter() - t0
             row["ratio_gdal_over_ours"] = row["gdal_loop_s"] / ours
+        if peers.grass_version() is not None and m <= (10 if quick else 100):
+            row["grass_loop_s"] = sum(peers.run_grass_viewshed(tif, work / "gl", x, y, H_OBS, H_TGT, radius, K)[0]
+                                      for x, y in pts)
+            row["ratio_grass_over_ours"] = row["grass_loop_s"] / ours
+        if peers.xrspatial_version() is not None and m <= 10:
+            peers.run_xrspatial_viewshed(dem, *pts[0], H_OBS, H_TGT)  # JIT warm-up
+            row["xrspatial_loop_s"] = sum(peers.run_xrspatial_viewshed(dem, x, y, H_OBS, H_TGT)[0] for x, y in pts)
+            row["ratio_xrspatial_over_ours"] = row["xrspatial_loop_s"] / ours
         rows.append(row)
-    return {"workload": "cumulative viewshed, fractal 1201x1201 30 m, radius 5 km, 10 m / 2 m", "rows": rows}
+    exps = {}
+    for key in ("ours_s", "gdal_loop_s", "grass_loop_s"):
+        pts_ = [(r["observers"], r[key]) for r in rows if key in r]
+        if len(pts_) >= 2:
+            exps[key] = _fit_exponent(*zip(*pts_, strict=True))
+    return {"workload": "cumulative viewshed, fractal 1201x1201 30 m, radius 5 km, 10 m / 2 m", "rows": rows,
+            "exponents_vs_observers": exps}
+
+
+def bench_total(quick: bool, work: Path) -> dict:
+    """Total viewshed of a 1201x1201 3" tile (real terrain resampled) at 10 km, observer 10 m / target 2 m:
+    every stride-th cell as observer; 1 and 2 numba threads, Dask LocalCluster with 1 and 2 workers;
+    throughput in observer sight lines (cells inside each observer's radius) per second."""
+    from . import splat
+
+    d = work / "total"
+    d.mkdir(exist_ok=True)
+    splat.real_terrain_tiles(d, ["N48E037"], 3)
+    dem = terrain.open_dem(d / "N48E037.hgt")
+    stride = 60 if quick else 15
+    radius = 10_000.0
+    kw = dict(observer_height=10.0, target_height=2.0, stride=stride)
+    terrain.total_viewshed(dem, radius, observer_height=10.0, target_height=2.0, stride=600)  # JIT warm-up
+    n_obs = len(range(0, dem.shape[0], stride)) * len(range(0, dem.shape[1], stride))
+    dx, dy = dem.mean_cell_size_m
+    lines_per_obs = math.pi * radius**2 / (dx * dy)  # cells inside each observer's disc
+    out = {"workload": f"total viewshed, 3\" tile {dem.shape[0]}x{dem.shape[1]} (real DTED0 terrain resampled), "
+                       f"radius 10 km, 10 m / 2 m, every {stride}th cell ({n_obs} observers)",
+           "observers": n_obs, "sight_lines_per_observer": lines_per_obs, "runs": {}}
+    before = numba.get_num_threads()
+    ref = None
+    for threads in (1, before):
+        numba.set_num_threads(threads)
+        t0 = time.perf_counter()
+        area = terrain.total_viewshed(dem, radius, **kw)
+        secs = time.perf_counter() - t0
+        ref = area if ref is None else ref
+        out["runs"][f"{threads}_thread"] = {"seconds": secs, "identical": bool(np.array_equal(area, ref, equal_nan=True))}
+    numba.set_num_threads(before)
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        out["runs"]["dask"] = {"skipped": "dask.distributed not installed (pip install terrain[distributed])"}
+    else:
+        for workers in (1, 2):
+            with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster, \
+                    Client(cluster) as client:
+                terrain.total_viewshed(dem, radius, client=client, tile=128, observer_height=10.0,
+                                       target_height=2.0, stride=600)  # warm-up: workers load the kernels
+                t0 = time.perf_counter()
+                area = terrain.total_viewshed(dem, radius, client=client, tile=128, **kw)
+                secs = time.perf_counter() - t0
+            out["runs"][f"dask_{workers}_workers"] = {"seconds": secs,
+                                                      "identical": bool(np.array_equal(area, ref, equal_nan=True))}
+    best = min(r["seconds"] for r in out["runs"].values() if "seconds" in r)
+    out["sight_lines_per_second"] = n_obs * lines_per_obs / best
+    out["extrapolated_every_cell_s"] = best * dem.shape[0] * dem.shape[1] / n_obs
+    return out
 
 
 def bench_floor(quick: bool, work: Path) -> dict:
@@ -316,7 +384,7 @@ def bench_scaling(quick: bool, work: Path) -> dict:
 
 
 WORKLOADS = {"single": bench_single, "real": bench_real, "count": bench_count, "radio": bench_radio,
-             "scaling": bench_scaling, "floor": bench_floor}
+             "scaling": bench_scaling, "total": bench_total, "floor": bench_floor}
 
 
 def machine() -> dict:

@@ -83,10 +83,16 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                       f"| gdal_viewshed | {_f(g.get('median_s', 'skipped'))} | {_f(g.get('agreement_with_exact', '-'), '{:.5f}')} |", ""]
         if "count" in w:
             s = w["count"]
-            lines += [f"### {s['workload']}", "", "| observers | terrain s | gdal_viewshed loop s | ratio |", "|---|---|---|---|"]
+            lines += [f"### {s['workload']}", "", "| observers | terrain s | gdal_viewshed loop s | ratio | "
+                      "GRASS r.viewshed loop s | ratio | xarray-spatial loop s | ratio |", "|---" * 8 + "|"]
             for row in s["rows"]:
-                lines.append(f"| {row['observers']} | {_f(row['ours_s'])} | {_f(row.get('gdal_loop_s', 'skipped'))} | "
-                             f"{_f(row.get('ratio_gdal_over_ours', '-'), '{:.1f}')} |")
+                lines.append(f"| {row['observers']} | {_f(row['ours_s'])} | {_f(row.get('gdal_loop_s', '-'))} | "
+                             f"{_f(row.get('ratio_gdal_over_ours', '-'), '{:.1f}')} | {_f(row.get('grass_loop_s', '-'))} | "
+                             f"{_f(row.get('ratio_grass_over_ours', '-'), '{:.1f}')} | "
+                             f"{_f(row.get('xrspatial_loop_s', '-'))} | {_f(row.get('ratio_xrspatial_over_ours', '-'), '{:.1f}')} |")
+            if s.get("exponents_vs_observers"):
+                lines.append("\nFitted exponents (time ~ observers^p): " + ", ".join(
+                    f"{k} p={v:.2f}" for k, v in s["exponents_vs_observers"].items()))
             lines.append("")
         if "radio" in w:
             s = w["radio"]
@@ -125,6 +131,14 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                 + ", ".join(f"{r['radius_m'] / 1000:g} km {r['ours_fast_s']:.3f} s" for r in s["radius"]["rows"]) + ")"]
             png = _scaling_plot(s, out.parent / "results" / (f.stem + "-scaling.png"))
             lines += ["", f"![scaling]({png.relative_to(out.parent)})", ""]
+        if "total" in w:
+            s = w["total"]
+            lines += [f"### {s['workload']}", "", "| run | seconds | identical to 1 thread |", "|---|---|---|"]
+            for name, r in s["runs"].items():
+                lines.append(f"| {name} | {_f(r.get('seconds', r.get('skipped')))} | {r.get('identical', '-')} |")
+            lines += ["", f"Throughput {s['sight_lines_per_second'] / 1e6:.1f} M observer sight lines/s "
+                      f"({s['sight_lines_per_observer']:.0f} cells per observer disc); every cell as an observer would take "
+                      f"~{s['extrapolated_every_cell_s']:.0f} s at this rate.", ""]
         if "floor" in w:
             s = w["floor"]
             lines += [f"### Physical floor: {s['workload']}", "", f"median {_f(s['median_s'])} s, min {_f(s['min_s'])} s", ""]
