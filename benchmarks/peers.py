@@ -24,8 +24,9 @@ def run_gdal_viewshed(dem_tif, out_tif, x, y, observer_h, target_h, radius_m, re
     -cc is GDAL's curvature coefficient = 1 - k (0.85714 for k = 1/7); visible = 255, invisible = 0,
     outside the radius = 0 (-ov 0); -om NORMAL is GDAL's default algorithm (Wang et al. 2000 reference planes).
     """
+    x, y, observer_h, target_h, radius_m = (float(v) for v in (x, y, observer_h, target_h, radius_m))
     cmd = ["gdal_viewshed", "-q", "-ox", repr(x), "-oy", repr(y), "-oz", repr(observer_h), "-tz", repr(target_h),
-           "-md", repr(radius_m), "-cc", repr(1.0 - refraction_k), "-vv", "255", "-iv", "0", "-ov", "0",
+           "-md", repr(radius_m), "-cc", repr(1.0 - float(refraction_k)), "-vv", "255", "-iv", "0", "-ov", "0",
            "-om", "NORMAL", str(dem_tif), str(out_tif)]
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True)
@@ -58,6 +59,8 @@ def run_grass_viewshed(dem_tif, work, x, y, observer_h, target_h, radius_m, refr
 
     work = Path(work)
     work.mkdir(parents=True, exist_ok=True)
+    x, y, observer_h, target_h, radius_m, refraction_k = (
+        float(v) for v in (x, y, observer_h, target_h, radius_m, refraction_k))  # plain floats: repr() in the script
     timing = work / "grass_time.txt"
     out_tif = work / "grass_vs.tif"
     script = work / "grass_run.sh"
