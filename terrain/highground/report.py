@@ -25,6 +25,15 @@ def fmt(v, nd=1) -> str:
     return f"{v:,.{nd}f}"
 
 
+def ordinal(p) -> str:
+    """A percentile as printed: 'the 83rd' style, from the same rounding as fmt(p, 0)."""
+    if p is None or not np.isfinite(p):
+        return "n/a"
+    n = int(fmt(p, 0).replace(",", ""))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def label(key: str) -> str:
     if key in LABELS:
         return LABELS[key]
@@ -83,19 +92,19 @@ def build_blocks(res: dict, figs: dict) -> list:
                              v["is_it_harder_to_jam"])
     blocks += [("h2", "Verdict"), ("ul", [
         f"**Is it high?** {name}'s topographic position index at {cfg['lowland_tpi_radius_m'] / 1000:g} km is "
-        f"{fmt(high['value'])} m: the {fmt(high['percentile_all'], 0)}th percentile of {res['sites']['n_sample']} "
+        f"{fmt(high['value'])} m: the {ordinal(high['percentile_all'])} percentile of {res['sites']['n_sample']} "
         f"sites within {cfg['radius_m'] / 1000:g} km ({high['verdict']}).",
         f"**Does it see more?** From a {see['metric'].split('_')[1]} mast it sees {fmt(see['value'])} km² within "
         f"{see['metric'].split('_')[2]}: {_ci(see)} against the lowland median (95% CI), "
-        f"{fmt(see['percentile_all'], 0)}th percentile of all sites ({see['verdict']}).",
+        f"{ordinal(see['percentile_all'])} percentile of all sites ({see['verdict']}).",
         f"**Do signals travel further?** A 2 m ground station has radio line of sight to a drone at "
         f"{radio['metric'].split('_')[2]} over {fmt(radio['value'])} km² of the {cfg['radio_radius_m'] / 1000:g} km "
-        f"disc: {_ci(radio)} against the lowland median (95% CI), {fmt(radio['percentile_all'], 0)}th "
+        f"disc: {_ci(radio)} against the lowland median (95% CI), {ordinal(radio['percentile_all'])} "
         f"percentile ({radio['verdict']}).",
         f"**Is it harder to jam?** Against one {cfg['jam_jammer'][1]:g} dBm jammer {cfg['jam_ring'][1] / 1000:g} km "
         f"away (mean over {cfg['jam_ring'][0]} bearings), a {cfg['jam_control'][1]:g} dBm control station keeps "
         f"S/J >= 0 dB for a drone at {cfg['jam_drone_height_m']:g} m over {fmt(jam['value'])} km²: "
-        f"{_ci(jam)} against the lowland median (95% CI), {fmt(jam['percentile_all'], 0)}th percentile "
+        f"{_ci(jam)} against the lowland median (95% CI), {ordinal(jam['percentile_all'])} percentile "
         f"({jam['verdict']}).",
         "**DEM error.** With spatially correlated vertical error of "
         f"{mc['rmse_m']:g} m RMSE ({mc['runs']} Monte Carlo runs), the site stays above the lowland median in "
@@ -169,7 +178,7 @@ def build_blocks(res: dict, figs: dict) -> list:
     blocks += [("h2", "Where is the real high ground?"), ("p", (
         f"Visible area within {tv['radius_m'] / 1000:g} km from every cell of the study area (observer "
         f"{tv['observer_height_m']:g} m, target {tv['target_height_m']:g} m): the site sees {fmt(tv['site_km2'])} km², "
-        f"the {fmt(tv['site_percentile_in_area'], 0)}th percentile of the area (median {fmt(tv['area_median_km2'])}, "
+        f"the {ordinal(tv['site_percentile_in_area'])} percentile of the area (median {fmt(tv['area_median_km2'])}, "
         f"max {fmt(tv['area_max_km2'])} km²)."))]
     for path, caption in figs.values():
         blocks.append(("img", path, caption))
