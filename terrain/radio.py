@@ -20,7 +20,7 @@ from .elevation import Dem, check_lat_lon, load_dem
 from .errors import InvalidParameterError
 from .kernels import radio as rk
 from .kernels import stats
-from .viewshed import _observer_cell, _radius_window, check_finite
+from .viewshed import check_finite, observer_window
 from .viewshed import viewshed as _viewshed
 
 MODEL = ("free-space loss (slant distance) + Bullington equivalent knife edge, ITU-R P.526-15 4.5.1 J(nu); "
@@ -256,13 +256,9 @@ def coverage(dem: Dem | None, lat: float, lon: float, *, tx_height: float = cons
 
 def _path_metrics_map(dem, lat, lon, coords, radius, hs, lam, k, fresnel, los):
     """Fresnel-clear mask, path loss (dB) grid, Fresnel-clear area (m^2) and farthest Fresnel-clear distance (m)."""
-    row, col = _observer_cell(dem, lat, lon, coords)
-    ra, rb, ca, cb, _, _, _ = _radius_window(dem, row, col, radius)
-    win = dem.window(ra, rb, ca, cb)
-    r0, c0 = row - ra, col - ca
-    frame = geodesy.metric_frame(win.transform, win.crs, win.shape, r0, c0)
-    elev = np.ascontiguousarray(win.elevation)
-    void = np.ascontiguousarray(win.void)
+    w = observer_window(dem, lat, lon, coords, radius)
+    ra, rb, ca, cb, win, r0, c0 = w.ra, w.rb, w.ca, w.cb, w.win, w.r0, w.c0
+    frame, elev, void = w.frame, w.elev, w.void
     ratio = np.empty(win.shape, np.float32)
     nu = np.empty(win.shape, np.float32)
     dist = np.empty(win.shape, np.float32)

@@ -97,6 +97,36 @@ def _observer_cell(dem: Dem, a, b, coords: str):
     return row, col
 
 
+@dataclass
+class ObserverWindow:
+    """An observer's cell, its radius window of the DEM (a view), its position in it and its metric frame."""
+
+    row: int
+    col: int
+    ra: int
+    rb: int
+    ca: int
+    cb: int
+    clipped: bool
+    win: Dem
+    r0: int
+    c0: int
+    frame: geodesy.MetricFrame
+    elev: np.ndarray  # C-contiguous float32 window
+    void: np.ndarray  # C-contiguous bool window
+
+
+def observer_window(dem: Dem, a, b, coords: str, radius_m: float) -> ObserverWindow:
+    """Everything a single-observer kernel needs: the observer at (a, b) and its radius window."""
+    row, col = _observer_cell(dem, a, b, coords)
+    ra, rb, ca, cb, _, _, clipped = _radius_window(dem, row, col, radius_m)
+    win = dem.window(ra, rb, ca, cb)
+    r0, c0 = row - ra, col - ca
+    frame = geodesy.metric_frame(win.transform, win.crs, win.shape, r0, c0)
+    return ObserverWindow(row, col, ra, rb, ca, cb, clipped, win, r0, c0, frame,
+                          np.ascontiguousarray(win.elevation), np.ascontiguousarray(win.void))
+
+
 def _radius_window(dem: Dem, row: int, col: int, radius_m: float):
     rows, cols = dem.shape
     half_r = int(math.ceil(radius_m / float(dem.cell_dy_m.min()))) + 1
@@ -176,13 +206,9 @@ def viewshed(
             raise InvalidParameterError("coords='dem' needs an explicit dem")
         check_lat_lon(lat, lon)
         dem = load_dem(lat, lon, radius)
-    row, col = _observer_cell(dem, lat, lon, coords)
-    ra, rb, ca, cb, _, _, clipped = _radius_window(dem, row, col, radius)
-    win = dem.window(ra, rb, ca, cb)
-    r0, c0 = row - ra, col - ca
-    frame = geodesy.metric_frame(win.transform, win.crs, win.shape, r0, c0)
-    elev = np.ascontiguousarray(win.elevation)
-    void = np.ascontiguousarray(win.void)
+    w = observer_window(dem, lat, lon, coords, radius)
+    row, col, ra, rb, ca, cb, clipped = w.row, w.col, w.ra, w.rb, w.ca, w.cb, w.clipped
+    win, r0, c0, frame, elev, void = w.win, w.r0, w.c0, w.frame, w.elev, w.void
     vis = np.zeros(win.shape, np.uint8)
     mvh = np.empty(win.shape, np.float32)
     z0 = float(elev[r0, c0]) + h0
