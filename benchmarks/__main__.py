@@ -418,6 +418,7 @@ def main(argv=None) -> int:
     ap.add_argument("--only", nargs="*", choices=sorted(WORKLOADS), help="run only these workloads")
     ap.add_argument("--out", type=Path, default=HERE / "results", help="directory for the JSON results")
     ap.add_argument("--no-report", action="store_true", help="do not regenerate RESULTS.md")
+    ap.add_argument("--tag", default="", help="suffix for the results file name (keeps earlier runs of the day)")
     args = ap.parse_args(argv)
     names = args.only or list(WORKLOADS)
     results = {"command": "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:]),
@@ -431,7 +432,8 @@ def main(argv=None) -> int:
             print(json.dumps(results["workloads"][name], indent=1), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = dt.date.today().isoformat()
-    path = args.out / f"{stamp}-{socket.gethostname()}{'-quick' if args.quick else ''}.json"
+    tag = f"-{args.tag}" if args.tag else ""
+    path = args.out / f"{stamp}-{socket.gethostname()}{'-quick' if args.quick else ''}{tag}.json"
     path.write_text(json.dumps(results, indent=2))
     print(f"[benchmarks] wrote {path}")
     if not args.no_report:

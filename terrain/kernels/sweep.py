@@ -84,11 +84,13 @@ def _line_sample(elev, void, row_y, row_xs, col_x, major_is_col, major, minor):
 
 
 @njit(cache=True, nogil=True)
-def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, best, lcode, hor):
+def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, stop_m, best, lcode,
+                hor):
     """Walk every ray of one side (0 E, 1 W, 2 S, 3 N); for each owned cell keep the nearest ray's
     horizon (hor, float32), offset code (best, uint8) and step-bound code (lcode, uint8, units of l_quant m).
 
-    The caller crops the grid to the radius, so rays simply run to the grid edge.
+    Rays stop at the grid edge or once farther than stop_m (the radius plus two cells: every cell
+    inside the radius has had its nearest rays by then; distance only grows along a ray).
     """
     rows, cols = elev.shape
     major_is_col = side < 2
@@ -113,6 +115,9 @@ def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, d
             minor = minor0 + slope * j
             if minor < -0.5 or minor > n_minor - 0.5:
                 break
+            z, d, step = _line_sample(elev, void, row_y, row_xs, col_x, major_is_col, major, minor)
+            if d > stop_m:
+                break
             near = int(math.floor(minor + 0.5))
             dm = near - minor0
             owned = abs(dm) <= j if major_is_col else abs(dm) < j
@@ -126,7 +131,6 @@ def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, d
                     best[rr, cc] = code
                     hor[rr, cc] = h
                     lcode[rr, cc] = UNSET if lmax == math.inf else min(254, int(math.ceil(lmax / l_quant)))
-            z, d, step = _line_sample(elev, void, row_y, row_xs, col_x, major_is_col, major, minor)
             if step > lmax:
                 lmax = step
             if not math.isnan(z):
@@ -168,6 +172,19 @@ def _settle_row(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2ref
 
 
 @njit(cache=True, nogil=True)
+def _max_cell_m(row_y, row_xs, col_x):
+    """Largest cell size (m) in either direction over the window."""
+    m = 0.0
+    for i in range(row_y.shape[0] - 1):
+        m = max(m, abs(row_y[i + 1] - row_y[i]))
+    if col_x.shape[0] > 1:
+        dcol = abs(col_x[1] - col_x[0])
+        for i in range(row_xs.shape[0]):
+            m = max(m, row_xs[i] * dcol)
+    return m
+
+
+@njit(cache=True, nogil=True)
 def _step_quantum(elev, void):
     """Metres per unit of the uint8 step-bound code: the grid's largest neighbour step / 254 (> 0)."""
     rows, cols = elev.shape
@@ -194,8 +211,10 @@ def fast_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2r
     best = np.full((rows, cols), UNSET, np.uint8)
     lcode = np.empty((rows, cols), np.uint8)
     l_quant = _step_quantum(elev, void)
+    stop_m = radius_m + 2.0 * _max_cell_m(row_y, row_xs, col_x)
     for side in prange(4):
-        _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, best, lcode, mvh)
+        _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, stop_m, best,
+                    lcode, mvh)
     counts = np.zeros(rows, np.int64)
     for r in prange(rows):
         counts[r] = _settle_row(
@@ -212,8 +231,10 @@ def fast_viewshed_serial(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m,
     best = np.full((rows, cols), UNSET, np.uint8)
     lcode = np.empty((rows, cols), np.uint8)
     l_quant = _step_quantum(elev, void)
+    stop_m = radius_m + 2.0 * _max_cell_m(row_y, row_xs, col_x)
     for side in range(4):
-        _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, best, lcode, mvh)
+        _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, stop_m, best,
+                    lcode, mvh)
     n = 0
     for r in range(rows):
         n += _settle_row(
