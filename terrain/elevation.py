@@ -9,7 +9,6 @@ NaN with ``void`` set, are counted, and are filled only when asked
 from __future__ import annotations
 
 import math
-import os
 import warnings
 import zipfile
 from dataclasses import dataclass, field, replace
@@ -138,6 +137,14 @@ class Dem:
         """Cell (row, col) containing WGS84 point (lat, lon)."""
         check_lat_lon(lat, lon)
         return self.rowcol_xy(*self.to_dem_xy(lat, lon))
+
+    def contains(self, lat: float, lon: float) -> bool:
+        """True if WGS84 point (lat, lon) falls in a cell of this grid (void or not)."""
+        try:
+            self.index(lat, lon)
+        except InvalidParameterError:
+            return False
+        return True
 
     def cell_center_lonlat(self, row, col):
         """WGS84 (lon, lat) of cell centres."""
@@ -435,8 +442,3 @@ def dem_for(dem_arg, lat: float, lon: float, radius_m: float, *, fill_voids: boo
     if p.is_dir():
         return load_dem(lat, lon, radius_m, search=p, fill_voids=fill_voids)
     return open_dem(p, fill_voids=fill_voids)
-
-
-def env_search_path() -> list[str]:
-    """The TERRAIN_DEM_PATH entries (for reports)."""
-    return [p for p in os.environ.get("TERRAIN_DEM_PATH", "").split(os.pathsep) if p]

@@ -204,8 +204,8 @@ def write_outputs(res: dict, arrays: dict, out_dir, progress=None) -> dict:
     vs = viewshed(sub, cfg["lat"], cfg["lon"], observer_height=h_view, target_height=cfg["target_height_m"],
                   radius_m=max(cfg["view_radii_m"]), refraction=cfg["refraction"])
     pts = [(*_xy(sub, s.lat, s.lon), "lowland" if low else "other", "")
-           for s, low in zip(arrays["sample"], arrays["is_lowland"], strict=True) if _inside(sub, s)]
-    pts += [(*_xy(sub, t.lat, t.lon), "town", t.name) for t in arrays["towns"] if _inside(sub, t)]
+           for s, low in zip(arrays["sample"], arrays["is_lowland"], strict=True) if sub.contains(s.lat, s.lon)]
+    pts += [(*_xy(sub, t.lat, t.lon), "town", t.name) for t in arrays["towns"] if sub.contains(t.lat, t.lon)]
     pts.append((*_xy(sub, cfg["lat"], cfg["lon"]), "target", name))
     p = out / "overview.png"
     plot.study_overview(sub, vs.visible, pts, p, title=f"{name}: study area, comparison sites and the viewshed "
@@ -263,11 +263,3 @@ def write_outputs(res: dict, arrays: dict, out_dir, progress=None) -> dict:
 def _xy(dem, lat, lon):
     x, y = dem.to_dem_xy(lat, lon)
     return float(x), float(y)
-
-
-def _inside(dem, s) -> bool:
-    try:
-        dem.index(s.lat, s.lon)
-    except Exception:
-        return False
-    return True

@@ -205,11 +205,8 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
 
 
 def _on(dem, lat, lon) -> bool:
-    try:
-        r, c = dem.index(lat, lon)
-    except Exception:
-        return False
-    return not dem.void[r, c]
+    """The point lies on the DEM, on a valid (non-void) cell."""
+    return dem.contains(lat, lon) and not dem.void[dem.index(lat, lon)]
 
 
 def _num(v):

@@ -65,11 +65,6 @@ def elevation_angle(z_m, d_m, z0_m, inv_2reff):
     return (z_m - curvature_drop(d_m, inv_2reff) - z0_m) / d_m
 
 
-@njit(cache=True, nogil=True)
-def fresnel_radius_m(d1_m, d2_m, wavelength_m):
-    """First Fresnel zone radius r1 = sqrt(lambda d1 d2 / (d1 + d2)) (m)."""
-    return math.sqrt(wavelength_m * d1_m * d2_m / (d1_m + d2_m))
-
 
 @njit(cache=True, nogil=True)
 def geographic_frame(lat_rows, lon_cols, lat0, lon0, a_m, e2, row_y, row_xs, col_x, row_conv):
