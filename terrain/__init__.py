@@ -14,7 +14,8 @@ from .errors import (
 )
 from .radio import coverage, jamming_margin, profile
 from .tiles import fetch_tile
-from .viewshed import ViewshedResult, total_viewshed, viewshed, viewshed_count
+from .total import total_viewshed
+from .viewshed import ViewshedResult, viewshed, viewshed_count
 
 __version__ = "0.1.0"
 

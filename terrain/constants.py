@@ -39,6 +39,15 @@ HORIZON_BINS = 360
 #: terrain/kernels/sweep.py). The floor (m) covers second-order distance terms.
 FAST_RECHECK_MARGIN_M = 0.25
 
+# --- Total viewshed ------------------------------------------------------
+#: Default method of terrain.total_viewshed: "sector" (rays shared by the
+#: observers of a row; an estimate) or "fast" (a full viewshed per observer).
+TOTAL_VIEWSHED_METHOD = "sector"
+#: Sectors of equal metric azimuth (1 degree each) for the sector method.
+#: Measured against exact per-observer areas on a 3" tile at 10 km (benchmarks):
+#: 180 -> 0.41-0.69 % mean absolute error, 360 -> 0.27-0.41 %, 720 -> 0.23-0.34 %.
+TOTAL_VIEWSHED_DIRECTIONS = 360
+
 # --- Elevation data ------------------------------------------------------
 #: SRTM .hgt void value (int16).
 SRTM_VOID = -32768

@@ -124,18 +124,28 @@ def grid_axes(transform, crs, shape, obs_row: float, obs_col: float):
     return y, x, False, _point_scale(transform, crs, obs_row, obs_col)
 
 
-def _point_scale(transform, crs, obs_row, obs_col) -> float:
-    """Projection point scale factor at the observer (1.0 when unknown)."""
+def _point_scale(transform, crs, obs_row, obs_col):
+    """Projection point scale factor at cell centre(s) (row, col) (1.0 when unknown); scalar or array."""
+    rows = np.asarray(obs_row, dtype=np.float64)
+    ones = np.ones(rows.shape) if rows.ndim else 1.0
     if crs is None:
-        return 1.0
+        return ones
     try:
-        x = transform.c + transform.a * (obs_col + 0.5)
-        y = transform.f + transform.e * (obs_row + 0.5)
+        x = transform.c + transform.a * (np.asarray(obs_col, dtype=np.float64) + 0.5)
+        y = transform.f + transform.e * (rows + 0.5)
         pcrs = pyproj.CRS.from_wkt(crs.to_wkt())
         to_geo = pyproj.Transformer.from_crs(pcrs, "EPSG:4326", always_xy=True)
         lon, lat = to_geo.transform(x, y)
         factors = pyproj.Proj(pcrs).get_factors(lon, lat)
         unit = crs.linear_units_factor[1] if crs.linear_units_factor else 1.0
-        return float(math.sqrt(factors.meridional_scale * factors.parallel_scale)) / unit
+        scale = np.sqrt(np.asarray(factors.meridional_scale) * np.asarray(factors.parallel_scale)) / unit
+        return scale if rows.ndim else float(scale)
     except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError, ValueError, TypeError):
-        return 1.0
+        return ones
+
+
+def row_scales(transform, crs, shape) -> np.ndarray:
+    """Projection point scale factor of each row at the grid's middle column (float64 (rows,))."""
+    rows = np.arange(shape[0], dtype=np.float64)
+    return np.broadcast_to(_point_scale(transform, crs, rows, np.full(shape[0], (shape[1] - 1) / 2.0)),
+                           (shape[0],)).astype(np.float64)
