@@ -111,51 +111,54 @@ def _ray_steps(row_y, row_xs, ra, r0, rows, cols, col_step, x_major, sign, slope
 
 
 @njit(cache=True, nogil=True)
+def _step(z_lo, z_hi, z0, horizon, acc, w, drop, inv_d, lift, area):
+    """One ray step for a run of observers (1-D views of equal length, float32).
+
+    z_lo/z_hi: the two cells either side of each observer's sample, mixed with weight w on z_hi;
+    adds ``area`` to acc where the target (``lift`` = target height / distance above the terrain's
+    tan) clears the horizon, then raises the horizon. NaN terrain neither blocks nor counts.
+    """
+    w1 = np.float32(1.0) - w
+    zero = np.float32(0.0)
+    for i in range(z0.shape[0]):
+        s = (z_lo[i] * w1 + z_hi[i] * w - drop - z0[i]) * inv_d
+        h = horizon[i]
+        acc[i] += area if s + lift >= h else zero
+        horizon[i] = s if s > h else h
+
+
+@njit(cache=True, nogil=True)
 def _walk_row(elev, z0, r0, c_first, c_end, stride, x_major, n, off_major, off_lo, frac, dist, area, inv_2reff,
               target_m, horizon, acc):
     """Walk one ray for every observer c in range(c_first, c_end, stride) of row r0; adds to acc[c].
 
     elev float32 with NaN voids (they neither block nor count); z0 float32 eye elevations; horizon
-    float32 scratch (cols,).
+    float32 scratch (cols,). With stride 1 every view is contiguous and ``_step`` vectorises.
     """
     rows, cols = elev.shape
     for c in range(c_first, c_end, stride):
         horizon[c] = -np.inf
     for i in range(n):
-        inv_d = np.float32(1.0 / dist[i])
-        drop = np.float32(dist[i] * dist[i] * inv_2reff)
-        lift = np.float32(target_m / dist[i])
-        w = np.float32(frac[i])
-        w1 = np.float32(1.0) - w
-        a = np.float32(area[i])
         lo = off_lo[i]
         hi = lo + 1 if frac[i] > 0.0 else lo
         m = off_major[i]
-        if x_major:
-            # target column c + m, rows r0 + lo / r0 + hi
-            ca = max(c_first, -m)
-            cb = min(c_end, cols - m)
-            ca = c_first + ((ca - c_first + stride - 1) // stride) * stride
-            ra_ = r0 + lo
-            rb_ = r0 + hi
-            for c in range(ca, cb, stride):
-                z = elev[ra_, c + m] * w1 + elev[rb_, c + m] * w
-                s = (z - drop - z0[c]) * inv_d
-                h = horizon[c]
-                acc[c] += a if s + lift >= h else np.float32(0.0)
-                horizon[c] = s if s > h else h
+        if x_major:  # target column c + m, rows r0 + lo and r0 + hi
+            r_lo, r_hi, c_lo, c_hi = r0 + lo, r0 + hi, m, m
+        else:  # target row r0 + m, columns c + lo and c + hi
+            r_lo, r_hi, c_lo, c_hi = r0 + m, r0 + m, lo, hi
+        ca = max(c_first, -c_lo)
+        cb = min(c_end, cols - c_hi)
+        ca = c_first + ((ca - c_first + stride - 1) // stride) * stride
+        if cb <= ca:
+            continue
+        args = (np.float32(frac[i]), np.float32(dist[i] * dist[i] * inv_2reff), np.float32(1.0 / dist[i]),
+                np.float32(target_m / dist[i]), np.float32(area[i]))
+        if stride == 1:
+            _step(elev[r_lo, ca + c_lo : cb + c_lo], elev[r_hi, ca + c_hi : cb + c_hi], z0[ca:cb], horizon[ca:cb],
+                  acc[ca:cb], *args)
         else:
-            # target row r0 + m, columns c + lo / c + hi
-            ca = max(c_first, -lo)
-            cb = min(c_end, cols - hi)
-            ca = c_first + ((ca - c_first + stride - 1) // stride) * stride
-            r = r0 + m
-            for c in range(ca, cb, stride):
-                z = elev[r, c + lo] * w1 + elev[r, c + hi] * w
-                s = (z - drop - z0[c]) * inv_d
-                h = horizon[c]
-                acc[c] += a if s + lift >= h else np.float32(0.0)
-                horizon[c] = s if s > h else h
+            _step(elev[r_lo, ca + c_lo : cb + c_lo : stride], elev[r_hi, ca + c_hi : cb + c_hi : stride],
+                  z0[ca:cb:stride], horizon[ca:cb:stride], acc[ca:cb:stride], *args)
 
 
 @njit(cache=True, parallel=True)
