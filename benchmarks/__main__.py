@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import math
@@ -27,6 +28,7 @@ from synthetic import fractal_terrain, write_hgt  # noqa: E402
 import terrain  # noqa: E402
 from terrain import constants  # noqa: E402
 from terrain.export import write_geotiff  # noqa: E402
+from terrain.total import sector_grid  # noqa: E402
 
 from . import measure, peers, report  # noqa: E402
 
@@ -198,25 +200,30 @@ def bench_count(quick: bool, work: Path) -> dict:
 
 
 def bench_total(quick: bool, work: Path) -> dict:
-    """Total viewshed of a 1201x1201 3" tile (real terrain resampled) at 10 km, observer 10 m / target 2 m:
-    every stride-th cell as observer; 1 and 2 numba threads, Dask LocalCluster with 1 and 2 workers;
-    throughput in observer sight lines (cells inside each observer's radius) per second."""
+    """Total viewshed of a 1201x1201 3" tile (real terrain resampled) at 10 km, observer 10 m / target 2 m.
+
+    Every cell with the sector method on 1 and 2 numba threads and on a Dask LocalCluster with 1 and 2
+    workers (bit-identity checked); sector accuracy and speed against the per-observer "fast" method (which
+    agrees with the exact R3 viewshed) on every ``ref_stride``-th cell; sectors 180/360/720; a model of N
+    machines from the measured compute and the bytes each tile task ships."""
     from . import splat
 
     d = work / "total"
     d.mkdir(exist_ok=True)
     splat.real_terrain_tiles(d, ["N48E037"], 3)
     dem = terrain.open_dem(d / "N48E037.hgt")
-    stride = 60 if quick else 15
     radius = 10_000.0
-    kw = dict(observer_height=10.0, target_height=2.0, stride=stride)
-    terrain.total_viewshed(dem, radius, observer_height=10.0, target_height=2.0, stride=600)  # JIT warm-up
-    n_obs = len(range(0, dem.shape[0], stride)) * len(range(0, dem.shape[1], stride))
+    ref_stride = 60 if quick else 15
+    kw = dict(observer_height=10.0, target_height=2.0)
+    terrain.total_viewshed(dem, radius, stride=600, **kw)  # JIT warm-up of both methods
+    terrain.total_viewshed(dem, radius, stride=600, method="fast", **kw)
+    rows, cols = dem.shape
     dx, dy = dem.mean_cell_size_m
     lines_per_obs = math.pi * radius**2 / (dx * dy)  # cells inside each observer's disc
-    out = {"workload": f"total viewshed, 3\" tile {dem.shape[0]}x{dem.shape[1]} (real DTED0 terrain resampled), "
-                       f"radius 10 km, 10 m / 2 m, every {stride}th cell ({n_obs} observers)",
-           "observers": n_obs, "sight_lines_per_observer": lines_per_obs, "runs": {}}
+    out = {"workload": f"total viewshed, 3\" tile {rows}x{cols} (real DTED0 terrain resampled), radius 10 km, "
+                       f"10 m / 2 m, every cell ({rows * cols} observers), sector method with "
+                       f"{constants.TOTAL_VIEWSHED_DIRECTIONS} sectors",
+           "observers": rows * cols, "sight_lines_per_observer": lines_per_obs, "runs": {}}
     before = numba.get_num_threads()
     ref = None
     for threads in (1, before):
@@ -227,25 +234,91 @@ def bench_total(quick: bool, work: Path) -> dict:
         ref = area if ref is None else ref
         out["runs"][f"{threads}_thread"] = {"seconds": secs, "identical": bool(np.array_equal(area, ref, equal_nan=True))}
     numba.set_num_threads(before)
+    best = min(r["seconds"] for r in out["runs"].values())
+    out["sight_lines_per_second"] = rows * cols * lines_per_obs / best
+    out["goal_s"] = 60.0
     try:
         from distributed import Client, LocalCluster
     except ImportError:
         out["runs"]["dask"] = {"skipped": "dask.distributed not installed (pip install terrain[distributed])"}
     else:
+        tile = 150  # observer rows per band: 9 tasks
+        corner = dem.window(0, 40, 0, 40)
         for workers in (1, 2):
-            with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster, \
-                    Client(cluster) as client:
-                terrain.total_viewshed(dem, radius, client=client, tile=128, observer_height=10.0,
-                                       target_height=2.0, stride=600)  # warm-up: workers load the kernels
+            # one core per worker (NUMBA_NUM_THREADS=1 in the worker processes), so workers = cores used
+            with _env(NUMBA_NUM_THREADS="1"), LocalCluster(n_workers=workers, threads_per_worker=1,
+                                                           dashboard_address=None) as cluster, Client(cluster) as client:
+                terrain.total_viewshed(corner, radius, client=client, tile=20, **kw)  # workers load the kernels
                 t0 = time.perf_counter()
-                area = terrain.total_viewshed(dem, radius, client=client, tile=128, **kw)
+                area = terrain.total_viewshed(dem, radius, client=client, tile=tile, **kw)
                 secs = time.perf_counter() - t0
             out["runs"][f"dask_{workers}_workers"] = {"seconds": secs,
                                                       "identical": bool(np.array_equal(area, ref, equal_nan=True))}
-    best = min(r["seconds"] for r in out["runs"].values() if "seconds" in r)
-    out["sight_lines_per_second"] = n_obs * lines_per_obs / best
-    out["extrapolated_every_cell_s"] = best * dem.shape[0] * dem.shape[1] / n_obs
+        out["scale_model"] = _scale_model(dem, radius, tile, out["runs"])
+    # accuracy against the per-observer method on a lattice, and the sector count
+    t0 = time.perf_counter()
+    exact = terrain.total_viewshed(dem, radius, stride=ref_stride, method="fast", **kw)
+    fast_s = time.perf_counter() - t0
+    lattice = np.isfinite(exact)
+    n_ref = int(lattice.sum())
+    out["reference"] = {"method": "fast (per-observer viewshed; agrees with exact R3)", "stride": ref_stride,
+                        "observers": n_ref, "seconds": fast_s,
+                        "extrapolated_every_cell_s": fast_s * rows * cols / n_ref,
+                        "speedup_sector_over_fast": fast_s * rows * cols / n_ref / best}
+    out["sectors"] = []
+    for n_dir in (180, 360, 720):
+        t0 = time.perf_counter()
+        area = ref if n_dir == constants.TOTAL_VIEWSHED_DIRECTIONS else terrain.total_viewshed(
+            dem, radius, n_directions=n_dir, **kw)
+        secs = best if n_dir == constants.TOTAL_VIEWSHED_DIRECTIONS else time.perf_counter() - t0
+        rel = area[lattice] / exact[lattice] - 1.0
+        out["sectors"].append({"n_directions": n_dir, "seconds": secs, "mean_error": float(rel.mean()),
+                               "mean_abs_error": float(np.abs(rel).mean()),
+                               "p95_abs_error": float(np.percentile(np.abs(rel), 95)),
+                               "max_abs_error": float(np.abs(rel).max())})
     return out
+
+
+@contextlib.contextmanager
+def _env(**values):
+    """Temporarily set environment variables (inherited by processes started meanwhile)."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _scale_model(dem, radius, tile, runs) -> dict:
+    """N machines on paper: T(N) = T_compute / N + T_schedule + bytes_shipped / (N * link), from measured runs.
+
+    Each band task ships its rows (band + halo) of float32 elevation and returns its float64 areas.
+    """
+    grid = sector_grid(dem, radius)
+    rows, cols = dem.shape
+    sent = 0
+    n_tasks = 0
+    for r in range(0, rows, tile):  # bands of full rows (terrain.distributed._submit_sector)
+        h = min(rows, r + tile + grid.half_rows + 3) - max(0, r - grid.half_rows - 3)
+        sent += h * cols * 4 + min(tile, rows - r) * cols * 8
+        n_tasks += 1
+    t1 = runs["dask_1_workers"]["seconds"]  # one worker = one core
+    t2 = runs["dask_2_workers"]["seconds"]
+    single = runs["1_thread"]["seconds"]
+    link = 125e6  # 1 Gbit/s in bytes/s
+    overhead = max(0.0, t1 - single)  # what one Dask worker adds over the bare kernel (serialisation, scheduling)
+    model = {"tasks": n_tasks, "bytes_shipped": sent, "halo_overhead": sent / (rows * cols * 4 + rows * cols * 8),
+             "link_bytes_per_s": link, "dask_overhead_s": overhead,
+             "formula": "T(N) = T_1thread / N + dask_overhead + bytes_shipped / (N * link); the scheduler sends "
+                        "tasks to N workers in parallel, each link carries 1/N of the bytes",
+             "measured_speedup_2_workers": t1 / t2}
+    model["predicted_s"] = {str(n): single / n + overhead + sent / (n * link) for n in (1, 2, 4, 8, 16)}
+    return model
 
 
 def bench_floor(quick: bool, work: Path) -> dict:

@@ -136,9 +136,25 @@ def write_results_md(results_dir: Path, out: Path) -> None:
             lines += [f"### {s['workload']}", "", "| run | seconds | identical to 1 thread |", "|---|---|---|"]
             for name, r in s["runs"].items():
                 lines.append(f"| {name} | {_f(r.get('seconds', r.get('skipped')))} | {r.get('identical', '-')} |")
-            lines += ["", f"Throughput {s['sight_lines_per_second'] / 1e6:.1f} M observer sight lines/s "
-                      f"({s['sight_lines_per_observer']:.0f} cells per observer disc); every cell as an observer would take "
-                      f"~{s['extrapolated_every_cell_s']:.0f} s at this rate.", ""]
+            lines += ["", f"Throughput {s['sight_lines_per_second'] / 1e9:.2f} G observer sight lines/s "
+                      f"({s['sight_lines_per_observer']:.0f} cells per observer disc); goal {s.get('goal_s', 60):g} s."]
+            ref = s.get("reference")
+            if ref:
+                lines += ["", f"Reference: {ref['method']} on every {ref['stride']}th cell ({ref['observers']} observers): "
+                          f"{ref['seconds']:.1f} s, ~{ref['extrapolated_every_cell_s']:.0f} s for every cell; sector is "
+                          f"{ref['speedup_sector_over_fast']:.0f}x faster.", "",
+                          "| sectors | seconds | mean error | mean abs error | p95 abs error | max abs error |",
+                          "|---|---|---|---|---|---|"]
+                for r in s["sectors"]:
+                    lines.append(f"| {r['n_directions']} | {r['seconds']:.2f} | {r['mean_error']:+.2%} | "
+                                 f"{r['mean_abs_error']:.2%} | {r['p95_abs_error']:.2%} | {r['max_abs_error']:.2%} |")
+            model = s.get("scale_model")
+            if model:
+                lines += ["", f"N machines (model, {model['formula']}): {model['tasks']} tasks ship "
+                          f"{model['bytes_shipped'] / 1e6:.0f} MB ({model['halo_overhead']:.1f}x the grid, halo included); "
+                          f"measured 2-worker speedup {model['measured_speedup_2_workers']:.2f}x; predicted "
+                          + ", ".join(f"N={n}: {t:.1f} s" for n, t in model["predicted_s"].items()) + "."]
+            lines.append("")
         if "floor" in w:
             s = w["floor"]
             lines += [f"### Physical floor: {s['workload']}", "", f"median {_f(s['median_s'])} s, min {_f(s['min_s'])} s", ""]

@@ -1,6 +1,7 @@
 """Scale-out of the total viewshed on Dask (``dask.distributed``); the only module that imports dask.
 
-The grid of observers is cut into square tiles; each task receives its tile's observers and the DEM
+The grid of observers is cut into tiles (square for the fast method, bands of full rows for the
+sector method); each task receives its tile's observers and the DEM
 window around them with a halo of the radius, and runs the same numba kernel as the single-process
 path (``kernels.sector`` or ``kernels.count.visible_area``). Every kernel input is sliced from arrays
 computed once for the whole grid (never recomputed from a shifted transform), so each observer sees
@@ -61,7 +62,7 @@ def total_viewshed_dask(dem: Dem, radius_m: float, *, client, observer_height=co
                         retries: int = 2, progress=None) -> np.ndarray:
     """``terrain.total_viewshed`` computed as tile + halo tasks on a Dask ``client``.
 
-    ``tile`` is the tile side in observer cells; ``retries`` re-runs a failed task (a task that still
+    ``tile`` is the tile side in observer cells (sector method: observer rows per band of full rows); ``retries`` re-runs a failed task (a task that still
     fails raises: no tile is silently dropped). ``progress`` is a tqdm-like factory ``progress(total=)``.
     Returns float32 km^2 per observer cell (NaN elsewhere), identical to the single-process result.
     """
@@ -81,22 +82,21 @@ def total_viewshed_dask(dem: Dem, radius_m: float, *, client, observer_height=co
 
 
 def _submit_sector(client, dem, grid: SectorGrid, stride, tile, h0, ht, inv2r, radius, n_dir, retries):
+    """Sector method: bands of ``tile`` observer rows across the whole width (the rays of a row share
+    its loads, so full rows keep the vector loops long); each band ships its rows plus a halo of
+    ``half_rows`` + 3 rows."""
     rows, cols = dem.shape
-    span = tile * stride  # tile side in cells, a multiple of the stride so the lattice is unchanged
+    span = tile * stride  # band height in cells, a multiple of the stride so the lattice is unchanged
     futures = {}
     for r_start in range(0, rows, span):
         r_end = min(rows, r_start + span)
         ra, rb = max(0, r_start - grid.half_rows - 3), min(rows, r_end + grid.half_rows + 3)
-        for c_start in range(0, cols, span):
-            c_end = min(cols, c_start + span)
-            ca, cb = max(0, c_start - grid.max_steps - 3), min(cols, c_end + grid.max_steps + 3)
-            window = SectorGrid(grid.geographic, grid.row_coord[ra:rb].copy(), grid.col_step,
-                                grid.row_scale[ra:rb].copy(), grid.half_rows, grid.max_steps)
-            fut = client.submit(
-                _sector_task, np.ascontiguousarray(dem.elevation[ra:rb, ca:cb]), window,
-                np.arange(r_start, r_end, stride) - ra, c_start - ca, c_end - ca, stride, h0, ht, inv2r, radius,
-                n_dir, retries=retries, pure=False)
-            futures[fut] = (slice(r_start, r_end, stride), slice(c_start, c_end, stride))
+        band = SectorGrid(grid.geographic, grid.row_coord[ra:rb].copy(), grid.col_step, grid.row_scale[ra:rb].copy(),
+                          grid.half_rows, grid.max_steps)
+        fut = client.submit(_sector_task, np.ascontiguousarray(dem.elevation[ra:rb]), band,
+                            np.arange(r_start, r_end, stride) - ra, 0, cols, stride, h0, ht, inv2r, radius, n_dir,
+                            retries=retries, pure=False)
+        futures[fut] = (slice(r_start, r_end, stride), slice(0, cols, stride))
     return futures
 
 

@@ -67,3 +67,23 @@ def test_viewshed_bad_parameters(runner, tmp_path):
 def test_help_documents_defaults(runner):
     res = runner.invoke(cli, ["viewshed", "--help"])
     assert "default: 2.0" in res.output and "0.14286" in res.output
+
+
+def test_visibility_map_writes_a_geotiff_with_its_method(runner, tmp_path):
+    out = tmp_path / "tv.tif"
+    res = runner.invoke(cli, ["visibility-map", "48.2828", "37.1828", "--extent", "8", "--radius", "5", "--height",
+                              "10", "--target-height", "2", "-o", str(out), "--png", str(tmp_path / "tv.png"),
+                              "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    assert summary["method"] == "sector" and summary["n_directions"] == 360 and summary["observers"] > 100
+    with rasterio.open(out) as ds:
+        assert ds.crs is not None and ds.dtypes[0] == "float32"
+        area = ds.read(1)
+        assert json.loads(ds.tags()["terrain_visibility_map"])["radius_m"] == 5000
+    assert 0 < float(np.nanmax(area)) <= np.pi * 5**2 * 1.01
+    assert (tmp_path / "tv.png").stat().st_size > 0
+    bad = runner.invoke(cli, ["visibility-map", "48.2828", "37.1828", "-o", str(tmp_path / "b.tif"),
+                              "--directions", "2"])
+    assert bad.exit_code == 1 and "n_directions" in bad.stderr and "Traceback" not in bad.output
+    assert not (tmp_path / "b.tif").exists()
