@@ -135,7 +135,7 @@ def _walk_row(elev, z0, r0, c_first, c_end, stride, x_major, n, off_major, off_l
     elev float32 with NaN voids (they neither block nor count); z0 float32 eye elevations; horizon
     float32 scratch (cols,). With stride 1 every view is contiguous and ``_step`` vectorises.
     """
-    rows, cols = elev.shape
+    cols = elev.shape[1]
     for c in range(c_first, c_end, stride):
         horizon[c] = -np.inf
     for i in range(n):
