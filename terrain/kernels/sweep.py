@@ -13,10 +13,17 @@ less closer in (the two lines meet at the observer). Terrain on a grid line is
 linear between cells, so each sample differs by at most ``L * delta * i / j``
 metres, where ``L`` is the largest elevation step between neighbouring cells
 in the intervals the two samples span (tracked along each ray: ``lmax``); at
-distance ``d_i = d * i / j`` that moves the horizon by at most ``L * delta / d``. So whenever the target is more than ``L * delta``
-metres (plus a small floor for second-order distance terms) above or below
-the swept horizon, R2 and R3 agree; every other cell, and any cell no ray
-reached, is settled with the exact R3 walk (``los.horizon_to``).
+distance ``d_i = d * i / j`` that moves each sample's angle by at most
+``L_i * delta / d``. Above the swept horizon every sample counts, so a target
+more than ``L * delta`` metres (``L`` = max of ``L_i`` along the ray, plus a
+small floor for second-order distance terms) above it is visible in R3 too;
+a sample with ``a_i + (L_i / 2 + floor) / d_i < h`` (delta <= 1/2, and every
+later cell is farther) can never reach a later horizon and is left out of ``L``.
+Below it one sample suffices: the cell's own line passes the sample that set
+the horizon at most ``L_h * delta`` lower (``L_h`` = that sample's step), so a
+target more than ``L_h * delta`` below is hidden in R3 too. Every other cell,
+and any cell no ray reached, is settled with the exact R3 walk
+(``los.horizon_to``).
 
 Each of the four sides owns a fixed wedge of cells (E/W: |dr| <= |dc|;
 N/S: |dc| < |dr|), so the parallel sides never write the same cell and the
@@ -84,10 +91,11 @@ def _line_sample(elev, void, row_y, row_xs, col_x, major_is_col, major, minor):
 
 
 @njit(cache=True, nogil=True)
-def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, stop_m, best, lcode,
-                hor):
+def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, stop_m, margin_m,
+                best, lcode, hcode, hor):
     """Walk every ray of one side (0 E, 1 W, 2 S, 3 N); for each owned cell keep the nearest ray's
-    horizon (hor, float32), offset code (best, uint8) and step-bound code (lcode, uint8, units of l_quant m).
+    horizon (hor, float32), offset code (best, uint8), step-bound code of all samples so far (lcode, uint8, units
+    of l_quant m) and of the sample that set the horizon (hcode).
 
     Rays stop at the grid edge or once farther than stop_m (the radius plus two cells: every cell
     inside the radius has had its nearest rays by then; distance only grows along a ray).
@@ -110,12 +118,17 @@ def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, d
         slope = (k - n * density) / (n * density)  # minor offset per major step, in [-1, 1]
         h = NO_HORIZON
         lmax = 0.0  # largest local step met by the samples so far (m)
+        lh = 0.0  # local step at the sample that set the horizon (m)
         for j in range(1, n + 1):
             major = (c0 if major_is_col else r0) + sign * j
             minor = minor0 + slope * j
             if minor < -0.5 or minor > n_minor - 0.5:
                 break
-            z, d, step = _line_sample(elev, void, row_y, row_xs, col_x, major_is_col, major, minor)
+            lo = int(math.floor(minor))
+            if 1 <= lo and lo + 2 < n_minor:
+                z, d, step = _interior_sample(elev, row_y, row_xs, col_x, major_is_col, major, minor, lo)
+            else:
+                z, d, step = _line_sample(elev, void, row_y, row_xs, col_x, major_is_col, major, minor)
             if d > stop_m:
                 break
             near = int(math.floor(minor + 0.5))
@@ -130,21 +143,70 @@ def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, d
                 if code < best[rr, cc]:
                     best[rr, cc] = code
                     hor[rr, cc] = h
-                    lcode[rr, cc] = UNSET if lmax == math.inf else min(254, int(math.ceil(lmax / l_quant)))
-            if step > lmax:
+                    lcode[rr, cc] = _step_code(lmax, l_quant)
+                    hcode[rr, cc] = _step_code(lh, l_quant)
+            if math.isnan(z):
+                lmax = math.inf  # a skipped sample may hide an obstacle
+                continue
+            a = elevation_angle(z, d, z0, inv_2reff)
+            # A sample whose angle stays below the horizon even raised by its own bound at this (the
+            # smallest) distance can never lift a later cell's horizon: h only grows, t only shrinks.
+            if step > lmax and a + (0.5 * step + margin_m) / d >= h:
                 lmax = step
-            if not math.isnan(z):
-                a = elevation_angle(z, d, z0, inv_2reff)
-                if a > h:
-                    h = a
+            if a > h:
+                h = a
+                lh = step
+
+
+@njit(cache=True, nogil=True)
+def _step_code(step_m, l_quant):
+    """uint8 code of a step bound (m), rounded up; UNSET for an unbounded (inf) step."""
+    return UNSET if step_m == math.inf else min(254, int(math.ceil(step_m / l_quant)))
+
+
+@njit(cache=True, nogil=True)
+def _interior_sample(elev, row_y, row_xs, col_x, major_is_col, major, minor, lo):
+    """``_line_sample`` where the four cells lo - 1 .. lo + 2 are on the grid (1 <= lo, lo + 2 < n).
+
+    Same numbers, fewer branches: voids are NaN in elev, so a NaN step means a void among the four.
+    """
+    w = minor - lo
+    if major_is_col:
+        e0 = elev[lo - 1, major]
+        e1 = elev[lo, major]
+        e2 = elev[lo + 1, major]
+        e3 = elev[lo + 2, major]
+        y = row_y[lo] * (1.0 - w) + row_y[lo + 1] * w
+        x = (row_xs[lo] * (1.0 - w) + row_xs[lo + 1] * w) * col_x[major]
+    else:
+        e0 = elev[major, lo - 1]
+        e1 = elev[major, lo]
+        e2 = elev[major, lo + 1]
+        e3 = elev[major, lo + 2]
+        y = row_y[major]
+        x = row_xs[major] * (col_x[lo] * (1.0 - w) + col_x[lo + 1] * w)
+    d = math.sqrt(x * x + y * y)
+    step = max(abs(e1 - e0), abs(e2 - e1), abs(e3 - e2))
+    if math.isnan(e0 + e1 + e2 + e3):
+        step = math.inf
+    if w > 0.0:
+        z = e1 * (1.0 - w) + e2 * w
+    else:
+        z = e1 * 1.0
+    if math.isnan(z):
+        step = math.inf  # a skipped sample voids the bound (as in _line_sample)
+    return z, d, step
 
 
 @njit(cache=True, nogil=True)
 def _settle_row(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, margin_m, l_quant,
-                r, best, lcode, vis, mvh):
+                r, best, lcode, hcode, vis, mvh):
     """Settle every cell of row r from its swept horizon (held in mvh), re-checking near-horizon cells.
 
-    lcode * l_quant is the bound L (m) met along the nearest ray; UNSET means unbounded (voids).
+    lcode * l_quant is the bound L (m) met along the nearest ray, hcode * l_quant the one at the sample that
+    set its horizon; UNSET means unbounded (voids). A cell the sweep sees is re-checked when its target is
+    within L * delta of the horizon (some sample of its own line may rise that much higher); a cell the sweep
+    does not see only when within L_h * delta (its own line passes the horizon sample at most that much lower).
 
     Returns the number of cells re-checked with the exact walk.
     """
@@ -163,7 +225,8 @@ def _settle_row(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2ref
             n_exact += 1
         else:
             gap_m = (elevation_angle(elev[r, c] + target_m, d, z0, inv_2reff) - h) * d
-            bound = math.inf if lcode[r, c] == UNSET else lcode[r, c] * l_quant * best[r, c] / OFFSET_SCALE
+            code = lcode[r, c] if gap_m >= 0.0 else hcode[r, c]
+            bound = math.inf if code == UNSET else code * l_quant * best[r, c] / OFFSET_SCALE
             if abs(gap_m) <= margin_m + bound:
                 h = horizon_to(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff)
                 n_exact += 1
@@ -210,16 +273,17 @@ def fast_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2r
     rows, cols = elev.shape
     best = np.full((rows, cols), UNSET, np.uint8)
     lcode = np.empty((rows, cols), np.uint8)
+    hcode = np.empty((rows, cols), np.uint8)
     l_quant = _step_quantum(elev, void)
     stop_m = radius_m + 2.0 * _max_cell_m(row_y, row_xs, col_x)
     for side in prange(4):
-        _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, stop_m, best,
-                    lcode, mvh)
+        _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, stop_m, margin_m, best,
+                    lcode, hcode, mvh)
     counts = np.zeros(rows, np.int64)
     for r in prange(rows):
         counts[r] = _settle_row(
             elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, margin_m, l_quant,
-            r, best, lcode, vis, mvh
+            r, best, lcode, hcode, vis, mvh
         )
     return counts.sum()
 
@@ -230,15 +294,16 @@ def fast_viewshed_serial(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m,
     rows, cols = elev.shape
     best = np.full((rows, cols), UNSET, np.uint8)
     lcode = np.empty((rows, cols), np.uint8)
+    hcode = np.empty((rows, cols), np.uint8)
     l_quant = _step_quantum(elev, void)
     stop_m = radius_m + 2.0 * _max_cell_m(row_y, row_xs, col_x)
     for side in range(4):
-        _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, stop_m, best,
-                    lcode, mvh)
+        _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, stop_m, margin_m, best,
+                    lcode, hcode, mvh)
     n = 0
     for r in range(rows):
         n += _settle_row(
             elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, margin_m, l_quant,
-            r, best, lcode, vis, mvh
+            r, best, lcode, hcode, vis, mvh
         )
     return n
