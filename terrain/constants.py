@@ -48,6 +48,10 @@ TOTAL_VIEWSHED_METHOD = "sector"
 #: at 10 km (benchmarks/RESULTS.md): 180 -> 0.38 %, 360 -> 0.24 %, 720 -> 0.20 %;
 #: time grows linearly with the count.
 TOTAL_VIEWSHED_DIRECTIONS = 360
+#: GPU (device="cuda"): threads per block, and observer rows per batch of
+#: ray-step tables (about 24 bytes x sectors x steps per row on the device).
+CUDA_THREADS_PER_BLOCK = 128
+CUDA_ROWS_PER_BATCH = 32
 
 # --- Elevation data ------------------------------------------------------
 #: SRTM .hgt void value (int16).

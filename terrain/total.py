@@ -21,11 +21,12 @@ import numpy as np
 
 from . import constants, geodesy
 from .elevation import Dem
-from .errors import InvalidParameterError
+from .errors import DeviceUnavailableError, InvalidParameterError
 from .kernels import sector
 from .viewshed import _check_physics, inverse_2reff, visible_areas
 
 METHODS = ("sector", "fast")
+DEVICES = ("cpu", "cuda")
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,35 @@ def sector_grid(dem: Dem, radius_m: float) -> SectorGrid:
 
 
 def sector_areas(elev, grid: SectorGrid, obs_rows, c_first: int, c_end: int, stride: int, observer_m: float,
-                 target_m: float, inv_2reff: float, radius_m: float, n_directions: int) -> np.ndarray:
+                 target_m: float, inv_2reff: float, radius_m: float, n_directions: int,
+                 device: str = "cpu") -> np.ndarray:
     """Sector kernel on (a window of) the DEM: m^2 (len(obs_rows), cols), NaN off the observer lattice."""
+    if device == "cuda":
+        from .kernels import cuda as cuda_kernels
+
+        return cuda_kernels.sector_total_viewshed_cuda(
+            elev, grid.geographic, grid.row_coord, grid.col_step, grid.row_scale, constants.WGS84_A_M,
+            constants.WGS84_E2, np.asarray(obs_rows, np.int64), int(c_first), int(c_end), int(stride), observer_m,
+            target_m, inv_2reff, radius_m, int(n_directions), grid.half_rows, grid.max_steps,
+            constants.CUDA_ROWS_PER_BATCH, constants.CUDA_THREADS_PER_BLOCK)
     return sector.sector_total_viewshed(
         elev, grid.geographic, grid.row_coord, grid.col_step, grid.row_scale, constants.WGS84_A_M,
         constants.WGS84_E2, np.asarray(obs_rows, np.int64), int(c_first), int(c_end), int(stride), observer_m,
         target_m, inv_2reff, radius_m, int(n_directions), grid.half_rows, grid.max_steps)
+
+
+def check_device(device: str, method: str, client) -> None:
+    """``device="cuda"`` needs the sector method, no Dask client and a usable CUDA GPU (else DeviceUnavailableError)."""
+    if device not in DEVICES:
+        raise InvalidParameterError(f"device {device!r} must be one of {', '.join(DEVICES)}")
+    if device == "cpu":
+        return
+    if method != "sector" or client is not None:
+        raise InvalidParameterError("device='cuda' runs the sector method in this process (no Dask client)")
+    from numba import cuda
+
+    if not cuda.is_available():
+        raise DeviceUnavailableError("device='cuda' asked for, but numba finds no usable CUDA GPU/driver")
 
 
 def check_method(method: str, n_directions: int, stride: int) -> None:
@@ -83,6 +107,7 @@ def total_viewshed(
     stride: int = 1,
     method: str = constants.TOTAL_VIEWSHED_METHOD,
     n_directions: int = constants.TOTAL_VIEWSHED_DIRECTIONS,
+    device: str = "cpu",
     client=None,
     tile: int = 256,
     progress=None,
@@ -90,11 +115,13 @@ def total_viewshed(
     """Total viewshed: visible area (km^2, float32) within ``radius_m`` from every ``stride``-th cell.
 
     NaN off the observer lattice and on voids. ``method`` "sector" (default) or "fast" (see the
-    module docstring); ``n_directions`` sectors for "sector". With a Dask ``client`` the grid is cut into
+    module docstring); ``n_directions`` sectors for "sector"; ``device="cuda"`` runs the sector kernel on a
+    CUDA GPU (``kernels/cuda.py``; DeviceUnavailableError without one, never a silent CPU run). With a Dask ``client`` the grid is cut into
     ``tile`` x ``tile`` observer tiles with a halo of the radius and computed on the cluster
     (``terrain.distributed``); the result is identical bit for bit.
     """
     check_method(method, n_directions, stride)
+    check_device(device, method, client)
     if client is not None:
         from .distributed import total_viewshed_dask
 
@@ -108,7 +135,7 @@ def total_viewshed(
     if method == "sector":
         grid = sector_grid(dem, radius)
         area = sector_areas(dem.elevation, grid, np.arange(0, dem.shape[0], stride), 0, dem.shape[1], stride,
-                            h0, ht, inverse_2reff(curvature, k), radius, n_directions)
+                            h0, ht, inverse_2reff(curvature, k), radius, n_directions, device)
         out[::stride, :] = area / 1e6
         out[:, np.arange(dem.shape[1]) % stride != 0] = np.nan
         return out

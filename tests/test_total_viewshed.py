@@ -157,3 +157,47 @@ def test_dask_on_a_geographic_grid(pokrovsk_dem, cluster, method):
     remote = total_viewshed(win, 5_000.0, client=cluster, tile=7, method=method, **KW)
     np.testing.assert_array_equal(remote, local)
     assert np.isfinite(local).all() and local.max() > 0
+
+
+def test_cuda_without_a_gpu_is_a_clear_error(dem):
+    from numba import cuda
+
+    if cuda.is_available():
+        pytest.skip("a CUDA GPU is present")
+    with pytest.raises(terrain.DeviceUnavailableError, match="CUDA"):
+        total_viewshed(dem, 500.0, device="cuda")
+    with pytest.raises(terrain.InvalidParameterError, match="device"):
+        total_viewshed(dem, 500.0, device="tpu")
+
+
+CUDA_SIM = """
+import sys
+import numpy as np
+sys.path.insert(0, {tests!r})
+from helpers import make_dem
+from synthetic import fractal_terrain
+from terrain.total import total_viewshed
+z = fractal_terrain(20, 24, seed=3, relief_m=80.0)
+z[5, 7] = np.nan
+dem = make_dem(z, cell_m=30.0)
+kw = dict(observer_height=10.0, target_height=2.0, n_directions=16)
+for stride in (1, 3):
+    cpu = total_viewshed(dem, 200.0, stride=stride, **kw)
+    gpu = total_viewshed(dem, 200.0, stride=stride, device="cuda", **kw)
+    assert np.array_equal(np.isnan(cpu), np.isnan(gpu)), stride
+    np.testing.assert_allclose(gpu, cpu, rtol=1e-5)
+print("ok")
+"""
+
+
+def test_cuda_kernel_matches_the_cpu_kernel_in_the_simulator():
+    """The numba.cuda kernel, run by numba's CUDA simulator (no GPU needed), against the CPU sector kernel."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = CUDA_SIM.format(tests=str(Path(__file__).parent))
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0 and "ok" in res.stdout, res.stderr[-2000:]

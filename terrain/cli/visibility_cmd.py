@@ -22,6 +22,8 @@ from .options import dem_opt, height_opt, json_opt, lat_lon_args, quiet_opt, ref
                                       "at 360 sectors); fast: a full viewshed per observer (exact, slower).")
 @click.option("--directions", "n_directions", type=int, default=constants.TOTAL_VIEWSHED_DIRECTIONS,
               show_default=True, help="Sectors (equal azimuth) for --method sector.")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True,
+              help="cuda: the sector kernel on a CUDA GPU (numba.cuda); an error if none is usable.")
 @click.option("--stride", type=int, default=1, show_default=True, help="Every STRIDE-th cell is an observer.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Dask scheduler (tcp://host:8786); with --workers N a LocalCluster is started instead.")
@@ -33,7 +35,7 @@ from .options import dem_opt, height_opt, json_opt, lat_lon_args, quiet_opt, ref
 @quiet_opt
 @json_opt
 def visibility_map(lat, lon, output, extent_km, radius_km, observer_height, target_height, refraction, method,
-                   n_directions, stride,
+                   n_directions, device, stride,
                    scheduler, workers, tile, png, dem_path, quiet, as_json):
     """Where is the high ground? Visible area within --radius from every cell around LAT LON."""
     import time
@@ -62,7 +64,7 @@ def visibility_map(lat, lon, output, extent_km, radius_km, observer_height, targ
     try:
         t0 = time.perf_counter()
         area = total_viewshed(dem, radius_m, observer_height=observer_height, target_height=target_height,
-                              refraction=refraction, stride=stride, method=method, n_directions=n_directions,
+                              refraction=refraction, stride=stride, method=method, n_directions=n_directions, device=device,
                               client=client, tile=tile,
                               progress=None if quiet or as_json else (lambda total: tqdm(total=total, desc="tiles")))
         secs = time.perf_counter() - t0
@@ -79,7 +81,7 @@ def visibility_map(lat, lon, output, extent_km, radius_km, observer_height, targ
     summary = {"centre": {"lat": lat, "lon": lon}, "extent_m": extent_m, "radius_m": radius_m,
                "observer_height_m": observer_height, "target_height_m": target_height, "refraction_k": refraction,
                "method": method, "n_directions": n_directions if method == "sector" else None,
-               "stride": stride, "observers": int(np.isfinite(area).sum()), "seconds": secs,
+               "device": device, "stride": stride, "observers": int(np.isfinite(area).sum()), "seconds": secs,
                "dask": bool(client is not None), "max_km2": float(np.nanmax(area)),
                "median_km2": float(np.nanmedian(area)), "dem": {"resolution": dem.resolution,
                                                                "note": dem.resolution_note}}

@@ -32,7 +32,7 @@ from .geometry import geographic_frame, lerp_index, projected_frame
 
 
 @njit(cache=True, nogil=True)
-def _row_frame(geographic, row_coord, col_step, row_scale, a_m, e2, r0, ra, rb):
+def row_frame(geographic, row_coord, col_step, row_scale, a_m, e2, r0, ra, rb):
     """Metric frame of observer row r0 over rows [ra, rb): (row_y, row_xs) and metres per column/row.
 
     row_xs is metres per unit of column coordinate; col_step the column spacing in that unit.
@@ -58,7 +58,20 @@ def _row_frame(geographic, row_coord, col_step, row_scale, a_m, e2, r0, ra, rb):
 
 
 @njit(cache=True, nogil=True)
-def _ray_steps(row_y, row_xs, ra, r0, rows, cols, col_step, x_major, sign, slope, radius_m, dphi, kcap,
+def ray_direction(phi, m_row, m_col):
+    """Grid form of metric azimuth phi (rad): (steps columns?, +1/-1 along the major axis, minor cells per step).
+
+    m_row/m_col: signed metres of northing per row and of easting per column at the observer.
+    """
+    g_col = math.sin(phi) / m_col
+    g_row = math.cos(phi) / m_row
+    if abs(g_col) >= abs(g_row):
+        return True, 1 if g_col > 0 else -1, g_row / abs(g_col)
+    return False, 1 if g_row > 0 else -1, g_col / abs(g_row)
+
+
+@njit(cache=True, nogil=True)
+def ray_steps(row_y, row_xs, ra, r0, rows, cols, col_step, x_major, sign, slope, radius_m, dphi, kcap,
                off_major, off_lo, frac, dist, area):
     """Fill the steps of one ray from row r0; returns (count, inner disc area m^2).
 
@@ -108,6 +121,31 @@ def _ray_steps(row_y, row_xs, ra, r0, rows, cols, col_step, x_major, sign, slope
         if i == 0:
             inner = 0.5 * dphi * b_in * b_in
     return n, inner
+
+
+@njit(cache=True, nogil=True)
+def row_rays(geographic, row_coord, col_step, row_scale, a_m, e2, r0, rows, cols, half_rows, kcap, radius_m, n_dir):
+    """Every sector ray of observer row r0, per sector j: (x_major bool (n_dir,), count int64 (n_dir,),
+    off_major/off_lo int64 (n_dir, kcap), frac/dist/area float64 (n_dir, kcap), inner disc area sum m^2)."""
+    ra = max(0, r0 - half_rows)
+    rb = min(rows, r0 + half_rows + 1)
+    row_y, row_xs, m_row, m_col = row_frame(geographic, row_coord, col_step, row_scale, a_m, e2, r0, ra, rb)
+    x_major = np.zeros(n_dir, np.bool_)
+    count = np.zeros(n_dir, np.int64)
+    off_major = np.zeros((n_dir, kcap), np.int64)
+    off_lo = np.zeros((n_dir, kcap), np.int64)
+    frac = np.zeros((n_dir, kcap))
+    dist = np.zeros((n_dir, kcap))
+    area = np.zeros((n_dir, kcap))
+    dphi = 2.0 * math.pi / n_dir
+    inner_sum = 0.0
+    for j in range(n_dir):
+        xm, sign, slope = ray_direction(j * dphi, m_row, m_col)
+        x_major[j] = xm
+        count[j], inner = ray_steps(row_y, row_xs, ra, r0, rows, cols, col_step, xm, sign, slope, radius_m, dphi,
+                                    kcap, off_major[j], off_lo[j], frac[j], dist[j], area[j])
+        inner_sum += inner
+    return x_major, count, off_major, off_lo, frac, dist, area, inner_sum
 
 
 @njit(cache=True, nogil=True)
@@ -176,42 +214,21 @@ def sector_total_viewshed(elev, geographic, row_coord, col_step, row_scale, a_m,
     rows, cols = elev.shape
     n_obs = obs_rows.shape[0]
     out = np.full((n_obs, cols), np.nan)
-    dphi = 2.0 * math.pi / n_dir
     for t in prange(n_obs):
         r0 = obs_rows[t]
-        ra = max(0, r0 - half_rows)
-        rb = min(rows, r0 + half_rows + 1)
-        row_y, row_xs, m_row, m_col = _row_frame(geographic, row_coord, col_step, row_scale, a_m, e2, r0, ra, rb)
-        off_major = np.empty(kcap, np.int64)
-        off_lo = np.empty(kcap, np.int64)
-        frac = np.empty(kcap)
-        dist = np.empty(kcap)
-        area = np.empty(kcap)
+        x_major, count, off_major, off_lo, frac, dist, area, inner_sum = row_rays(
+            geographic, row_coord, col_step, row_scale, a_m, e2, r0, rows, cols, half_rows, kcap, radius_m, n_dir)
         z0 = np.empty(cols, np.float32)
         for c in range(cols):
             z0[c] = elev[r0, c] + np.float32(observer_m)
         horizon = np.empty(cols, np.float32)
         acc = np.zeros(cols, np.float32)
         total = np.zeros(cols)
-        inner_sum = 0.0
         for j in range(n_dir):
-            phi = j * dphi
-            g_col = math.sin(phi) / m_col
-            g_row = math.cos(phi) / m_row
-            x_major = abs(g_col) >= abs(g_row)
-            if x_major:
-                sign = 1 if g_col > 0 else -1
-                slope = g_row / abs(g_col)
-            else:
-                sign = 1 if g_row > 0 else -1
-                slope = g_col / abs(g_row)
-            n, inner = _ray_steps(row_y, row_xs, ra, r0, rows, cols, col_step, x_major, sign, slope, radius_m, dphi,
-                                  kcap, off_major, off_lo, frac, dist, area)
-            inner_sum += inner
             for c in range(c_first, c_end, stride):
                 acc[c] = 0.0
-            _walk_row(elev, z0, r0, c_first, c_end, stride, x_major, n, off_major, off_lo, frac, dist, area,
-                      inv_2reff, target_m, horizon, acc)
+            _walk_row(elev, z0, r0, c_first, c_end, stride, x_major[j], count[j], off_major[j], off_lo[j], frac[j],
+                      dist[j], area[j], inv_2reff, target_m, horizon, acc)
             for c in range(c_first, c_end, stride):
                 total[c] += acc[c]
         for c in range(c_first, c_end, stride):

@@ -92,10 +92,10 @@ def _line_sample(elev, void, row_y, row_xs, col_x, major_is_col, major, minor):
 
 @njit(cache=True, nogil=True)
 def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, stop_m, margin_m,
-                best, lcode, hcode, hor):
+                cell_m, best, lcode, hcode, hor):
     """Walk every ray of one side (0 E, 1 W, 2 S, 3 N); for each owned cell keep the nearest ray's
     horizon (hor, float32), offset code (best, uint8), step-bound code of all samples so far (lcode, uint8, units
-    of l_quant m) and of the sample that set the horizon (hcode).
+    of l_quant m) and of the sample that set the horizon (hcode); cell_m: the largest cell size (m).
 
     Rays stop at the grid edge or once farther than stop_m (the radius plus two cells: every cell
     inside the radius has had its nearest rays by then; distance only grows along a ray).
@@ -149,6 +149,10 @@ def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, d
                 lmax = math.inf  # a skipped sample may hide an obstacle
                 continue
             a = elevation_angle(z, d, z0, inv_2reff)
+            # Moving the sample delta_i cells sideways moves its terrain by <= step * delta_i and its
+            # distance by <= cell_m * delta_i, which tilts its angle by |da/dd| = |a + 2 d / (2 r_eff)| / d
+            # per metre: both go into the sample's bound.
+            step += abs(a + 2.0 * d * inv_2reff) * cell_m
             # A sample whose angle stays below the horizon even raised by its own bound at this (the
             # smallest) distance can never lift a later cell's horizon: h only grows, t only shrinks.
             if step > lmax and a + (0.5 * step + margin_m) / d >= h:
@@ -160,8 +164,10 @@ def _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, d
 
 @njit(cache=True, nogil=True)
 def _step_code(step_m, l_quant):
-    """uint8 code of a step bound (m), rounded up; UNSET for an unbounded (inf) step."""
-    return UNSET if step_m == math.inf else min(254, int(math.ceil(step_m / l_quant)))
+    """uint8 code of a step bound (m), rounded up; UNSET (re-check) for a bound too large to code, or inf."""
+    if not step_m <= 254.0 * l_quant:
+        return UNSET
+    return int(math.ceil(step_m / l_quant))
 
 
 @njit(cache=True, nogil=True)
@@ -249,7 +255,8 @@ def _max_cell_m(row_y, row_xs, col_x):
 
 @njit(cache=True, nogil=True)
 def _step_quantum(elev, void):
-    """Metres per unit of the uint8 step-bound code: the grid's largest neighbour step / 254 (> 0)."""
+    """Metres per unit of the uint8 step-bound code: twice the grid's largest neighbour step / 254 (> 0);
+    the factor leaves room for the distance term of a sample's bound (larger bounds code as UNSET)."""
     rows, cols = elev.shape
     s = 0.0
     for r in range(rows):
@@ -260,7 +267,7 @@ def _step_quantum(elev, void):
                 s = max(s, abs(elev[r + 1, c] - elev[r, c]))
             if c + 1 < cols and not void[r, c + 1]:
                 s = max(s, abs(elev[r, c + 1] - elev[r, c]))
-    return max(s, 1e-6) / 254.0
+    return 2.0 * max(s, 1e-6) / 254.0
 
 
 @njit(cache=True, parallel=True)
@@ -275,9 +282,10 @@ def fast_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2r
     lcode = np.empty((rows, cols), np.uint8)
     hcode = np.empty((rows, cols), np.uint8)
     l_quant = _step_quantum(elev, void)
-    stop_m = radius_m + 2.0 * _max_cell_m(row_y, row_xs, col_x)
+    cell_m = _max_cell_m(row_y, row_xs, col_x)
+    stop_m = radius_m + 2.0 * cell_m
     for side in prange(4):
-        _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, stop_m, margin_m, best,
+        _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, stop_m, margin_m, cell_m, best,
                     lcode, hcode, mvh)
     counts = np.zeros(rows, np.int64)
     for r in prange(rows):
@@ -296,9 +304,10 @@ def fast_viewshed_serial(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m,
     lcode = np.empty((rows, cols), np.uint8)
     hcode = np.empty((rows, cols), np.uint8)
     l_quant = _step_quantum(elev, void)
-    stop_m = radius_m + 2.0 * _max_cell_m(row_y, row_xs, col_x)
+    cell_m = _max_cell_m(row_y, row_xs, col_x)
+    stop_m = radius_m + 2.0 * cell_m
     for side in range(4):
-        _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, stop_m, margin_m, best,
+        _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, stop_m, margin_m, cell_m, best,
                     lcode, hcode, mvh)
     n = 0
     for r in range(rows):
