@@ -14,7 +14,9 @@ linear between cells, so each sample differs by at most ``L * delta * i / j``
 metres, where ``L`` is the largest elevation step between neighbouring cells
 in the intervals the two samples span (tracked along each ray: ``lmax``); at
 distance ``d_i = d * i / j`` that moves each sample's angle by at most
-``L_i * delta / d``. Above the swept horizon every sample counts, so a target
+``L_i * delta / d``, where ``L_i`` also carries the distance term: the shift
+moves the sample's distance by up to ``cell * delta_i``, tilting its angle by
+``|a_i + d_i / r_eff| / d_i`` per metre (first order on steep sight lines). Above the swept horizon every sample counts, so a target
 more than ``L * delta`` metres (``L`` = max of ``L_i`` along the ray, plus a
 small floor for second-order distance terms) above it is visible in R3 too;
 a sample with ``a_i + (L_i / 2 + floor) / d_i < h`` (delta <= 1/2, and every
