@@ -12,7 +12,7 @@ import math
 import numpy as np
 from numba import cuda, njit, prange
 
-from .sector import row_rays
+from .sector import row_rays, step_constants
 
 
 @njit(cache=True, parallel=True)
@@ -38,11 +38,12 @@ def step_tables(geographic, row_coord, col_step, row_scale, a_m, e2, obs_rows, r
             for i in range(n[j]):
                 off_major[t, j, i] = om[j, i]
                 off_lo[t, j, i] = ol[j, i]
-                table[t, j, i, 0] = np.float32(frac[j, i])
-                table[t, j, i, 1] = np.float32(dist[j, i] * dist[j, i] * inv_2reff)
-                table[t, j, i, 2] = np.float32(1.0 / dist[j, i])
-                table[t, j, i, 3] = np.float32(target_m / dist[j, i])
-                table[t, j, i, 4] = np.float32(area[j, i])
+                w, drop, inv_d, lift, a = step_constants(frac[j, i], dist[j, i], area[j, i], inv_2reff, target_m)
+                table[t, j, i, 0] = w
+                table[t, j, i, 1] = drop
+                table[t, j, i, 2] = inv_d
+                table[t, j, i, 3] = lift
+                table[t, j, i, 4] = a
     return count, x_major, off_major, off_lo, table, inner_sum
 
 

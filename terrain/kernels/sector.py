@@ -149,6 +149,13 @@ def row_rays(geographic, row_coord, col_step, row_scale, a_m, e2, r0, rows, cols
 
 
 @njit(cache=True, nogil=True)
+def step_constants(frac, dist, area, inv_2reff, target_m):
+    """float32 (weight, curvature drop m, 1/distance 1/m, target lift, ring area m^2) of one ray step."""
+    return (np.float32(frac), np.float32(dist * dist * inv_2reff), np.float32(1.0 / dist), np.float32(target_m / dist),
+            np.float32(area))
+
+
+@njit(cache=True, nogil=True)
 def _step(z_lo, z_hi, z0, horizon, acc, w, drop, inv_d, lift, area):
     """One ray step for a run of observers (1-D views of equal length, float32).
 
@@ -189,8 +196,7 @@ def _walk_row(elev, z0, r0, c_first, c_end, stride, x_major, n, off_major, off_l
         ca = c_first + ((ca - c_first + stride - 1) // stride) * stride
         if cb <= ca:
             continue
-        args = (np.float32(frac[i]), np.float32(dist[i] * dist[i] * inv_2reff), np.float32(1.0 / dist[i]),
-                np.float32(target_m / dist[i]), np.float32(area[i]))
+        args = step_constants(frac[i], dist[i], area[i], inv_2reff, target_m)
         if stride == 1:
             _step(elev[r_lo, ca + c_lo : cb + c_lo], elev[r_hi, ca + c_hi : cb + c_hi], z0[ca:cb], horizon[ca:cb],
                   acc[ca:cb], *args)

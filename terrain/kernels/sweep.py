@@ -272,6 +272,17 @@ def _step_quantum(elev, void):
     return 2.0 * max(s, 1e-6) / 254.0
 
 
+@njit(cache=True, nogil=True)
+def _sweep_buffers(elev, void, row_y, row_xs, col_x, radius_m):
+    """Per-cell sweep buffers (best, lcode, hcode uint8), the step quantum, largest cell size and ray stop (m)."""
+    rows, cols = elev.shape
+    best = np.full((rows, cols), UNSET, np.uint8)
+    lcode = np.empty((rows, cols), np.uint8)
+    hcode = np.empty((rows, cols), np.uint8)
+    cell_m = _max_cell_m(row_y, row_xs, col_x)
+    return best, lcode, hcode, _step_quantum(elev, void), cell_m, radius_m + 2.0 * cell_m
+
+
 @njit(cache=True, parallel=True)
 def fast_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, margin_m, density, vis, mvh):
     """Fast viewshed of cell (r0, c0), eye at z0 (m a.s.l.); same outputs as ``los.exact_viewshed``.
@@ -279,13 +290,8 @@ def fast_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2r
     elev float32 (rows, cols), void bool, frame arrays float64; writes vis uint8
     and mvh float32 in place. Returns the number of exactly re-checked cells.
     """
-    rows, cols = elev.shape
-    best = np.full((rows, cols), UNSET, np.uint8)
-    lcode = np.empty((rows, cols), np.uint8)
-    hcode = np.empty((rows, cols), np.uint8)
-    l_quant = _step_quantum(elev, void)
-    cell_m = _max_cell_m(row_y, row_xs, col_x)
-    stop_m = radius_m + 2.0 * cell_m
+    rows = elev.shape[0]
+    best, lcode, hcode, l_quant, cell_m, stop_m = _sweep_buffers(elev, void, row_y, row_xs, col_x, radius_m)
     for side in prange(4):
         _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, stop_m, margin_m, cell_m, best,
                     lcode, hcode, mvh)
@@ -301,13 +307,8 @@ def fast_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2r
 @njit(cache=True, nogil=True)
 def fast_viewshed_serial(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, margin_m, density, vis, mvh):
     """Single-threaded ``fast_viewshed`` (for callers that are already parallel)."""
-    rows, cols = elev.shape
-    best = np.full((rows, cols), UNSET, np.uint8)
-    lcode = np.empty((rows, cols), np.uint8)
-    hcode = np.empty((rows, cols), np.uint8)
-    l_quant = _step_quantum(elev, void)
-    cell_m = _max_cell_m(row_y, row_xs, col_x)
-    stop_m = radius_m + 2.0 * cell_m
+    rows = elev.shape[0]
+    best, lcode, hcode, l_quant, cell_m, stop_m = _sweep_buffers(elev, void, row_y, row_xs, col_x, radius_m)
     for side in range(4):
         _sweep_side(elev, void, row_y, row_xs, col_x, r0, c0, z0, inv_2reff, side, density, l_quant, stop_m, margin_m, cell_m, best,
                     lcode, hcode, mvh)
