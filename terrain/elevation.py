@@ -106,17 +106,13 @@ class Dem:
         """WGS84 degrees to the DEM's CRS coordinates (x, y)."""
         if self.is_geographic:
             return lon, lat
-        transformer = self._to_dem_crs or pyproj.Transformer.from_crs(
-            "EPSG:4326", pyproj.CRS.from_wkt(self.crs.to_wkt()), always_xy=True
-        )
-        return transformer.transform(lon, lat)
+        return (self._to_dem_crs or geodesy.transformer("EPSG:4326", self.crs.to_wkt())).transform(lon, lat)
 
     def to_lonlat(self, x, y):
         """DEM CRS coordinates to WGS84 (lon, lat) degrees."""
         if self.is_geographic:
             return x, y
-        transformer = pyproj.Transformer.from_crs(pyproj.CRS.from_wkt(self.crs.to_wkt()), "EPSG:4326", always_xy=True)
-        return transformer.transform(x, y)
+        return geodesy.transformer(self.crs.to_wkt(), "EPSG:4326").transform(x, y)
 
     def rowcol_xy(self, x: float, y: float) -> tuple[int, int]:
         """Cell (row, col) containing DEM-CRS point (x, y); InvalidParameterError outside."""

@@ -13,7 +13,9 @@ distance divided by the projection's point scale factor at the observer.
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +25,32 @@ from .constants import WGS84_A_M, WGS84_E2
 from .kernels import geometry
 
 GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def transformer(src_wkt: str, dst_wkt: str) -> pyproj.Transformer:
+    """An always-xy pyproj Transformer between two CRSs given as WKT (or "EPSG:4326"), cached per thread.
+
+    Building one costs several milliseconds; pyproj objects are not shared between threads.
+    """
+    return _transformer(src_wkt, dst_wkt, threading.get_ident())
+
+
+@functools.lru_cache(maxsize=32)
+def _transformer(src_wkt: str, dst_wkt: str, _thread: int) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(pyproj.CRS.from_user_input(src_wkt), pyproj.CRS.from_user_input(dst_wkt),
+                                       always_xy=True)
+
+
+def crs_label(crs) -> str | None:
+    """A CRS as text ("EPSG:32637", or WKT when it has no code); None for no CRS. Cached: the lookup takes ms."""
+    return None if crs is None else _crs_label(crs.to_wkt())
+
+
+@functools.lru_cache(maxsize=32)
+def _crs_label(wkt: str) -> str:
+    from rasterio.crs import CRS
+
+    return CRS.from_wkt(wkt).to_string()
 
 
 def apply_affine(transform, col, row):
@@ -133,15 +161,19 @@ def _point_scale(transform, crs, obs_row, obs_col):
     try:
         x = transform.c + transform.a * (np.asarray(obs_col, dtype=np.float64) + 0.5)
         y = transform.f + transform.e * (rows + 0.5)
-        pcrs = pyproj.CRS.from_wkt(crs.to_wkt())
-        to_geo = pyproj.Transformer.from_crs(pcrs, "EPSG:4326", always_xy=True)
-        lon, lat = to_geo.transform(x, y)
-        factors = pyproj.Proj(pcrs).get_factors(lon, lat)
+        wkt = crs.to_wkt()
+        lon, lat = transformer(wkt, "EPSG:4326").transform(x, y)
+        factors = _proj(wkt, threading.get_ident()).get_factors(lon, lat)
         unit = crs.linear_units_factor[1] if crs.linear_units_factor else 1.0
         scale = np.sqrt(np.asarray(factors.meridional_scale) * np.asarray(factors.parallel_scale)) / unit
         return scale if rows.ndim else float(scale)
     except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError, ValueError, TypeError):
         return ones
+
+
+@functools.lru_cache(maxsize=32)
+def _proj(wkt: str, _thread: int) -> pyproj.Proj:
+    return pyproj.Proj(pyproj.CRS.from_wkt(wkt))
 
 
 def row_scales(transform, crs, shape) -> np.ndarray:

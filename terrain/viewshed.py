@@ -13,9 +13,9 @@ from . import constants, geodesy
 from .elevation import Dem, check_lat_lon, load_dem
 from .errors import InvalidParameterError
 from .kernels import count as count_kernels
-from .kernels import los, stats, sweep
+from .kernels import los, rays, stats, sweep
 
-METHODS = ("fast", "exact")
+METHODS = ("fast", "checked", "exact")
 
 
 def check_finite(name: str, value, *, minimum=None, maximum=None, below=None) -> float:
@@ -218,8 +218,12 @@ def viewshed(
     if method == "exact":
         los.exact_viewshed(*args, vis, mvh)
         n_exact = int(np.count_nonzero(~np.isnan(mvh)))
-    else:
+    elif method == "checked":
         n_exact = int(sweep.fast_viewshed(*args, constants.FAST_RECHECK_MARGIN_M, 1, vis, mvh))
+    else:
+        rays.lockstep_viewshed(elev, *args[2:], sweep.max_cell_m(frame.row_y_m, frame.row_x_scale, frame.col_x),
+                               vis, mvh)
+        n_exact = 0
     elapsed = time.perf_counter() - t0
 
     horizon = np.zeros(constants.HORIZON_BINS)
@@ -253,7 +257,7 @@ def viewshed(
         "effective_radius_m": (constants.EARTH_RADIUS_M / (1.0 - k)) if curvature else None,
         "method": method,
         "dem": {"resolution": dem.resolution, "note": dem.resolution_note, "sources": list(dem.sources),
-                "cell_size_m": list(win.mean_cell_size_m), "crs": dem.crs.to_string() if dem.crs else None},
+                "cell_size_m": list(win.mean_cell_size_m), "crs": geodesy.crs_label(dem.crs)},
     }
     stats_ = {
         "visible_area_km2": vis_m2 / 1e6,

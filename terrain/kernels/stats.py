@@ -6,6 +6,21 @@ import numpy as np
 from numba import njit, prange
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def _count_row(vis, void, y, xs, col_x, radius_m):
+    """Visible, in-disc and void-in-disc cell counts of one row (branch-free, so it vectorises)."""
+    n_vis = 0
+    n_disc = 0
+    n_void = 0
+    for c in range(vis.shape[0]):
+        x = xs * col_x[c]
+        inside = math.sqrt(x * x + y * y) <= radius_m
+        n_disc += inside
+        n_void += inside & void[c]
+        n_vis += inside & (vis[c] != 0) & ~void[c]
+    return float(n_vis), float(n_disc), n_void
+
+
 @njit(cache=True, parallel=True)
 def summarize(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m, n_bins, horizon_m):
     """Visible and disc area (m^2), void cells in the disc, and the farthest visible cell.
@@ -25,19 +40,19 @@ def summarize(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m,
     hz_row = np.zeros((rows, n_bins))
     two_pi = 2.0 * math.pi
     for r in prange(rows):
+        vis_row[r], disc_row[r], void_row[r] = _count_row(vis[r], void[r], row_y[r], row_xs[r], col_x, radius_m)
+        vis_row[r] *= cell_area_m2[r]
+        disc_row[r] *= cell_area_m2[r]
+        if vis_row[r] == 0.0:
+            continue
         y = row_y[r]
         for c in range(cols):
-            x = row_xs[r] * col_x[c]
-            d = math.sqrt(x * x + y * y)
-            if d > radius_m:
-                continue
-            disc_row[r] += cell_area_m2[r]
-            if void[r, c]:
-                void_row[r] += 1
-                continue
             if vis[r, c] == 0:
                 continue
-            vis_row[r] += cell_area_m2[r]
+            x = row_xs[r] * col_x[c]
+            d = math.sqrt(x * x + y * y)
+            if d > radius_m or void[r, c]:
+                continue
             if d > far_row_m[r]:
                 far_row_m[r] = d
                 far_row_c[r] = c

@@ -243,7 +243,7 @@ def _settle_row(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2ref
 
 
 @njit(cache=True, nogil=True)
-def _max_cell_m(row_y, row_xs, col_x):
+def max_cell_m(row_y, row_xs, col_x):
     """Largest cell size (m) in either direction over the window."""
     m = 0.0
     for i in range(row_y.shape[0] - 1):
@@ -279,7 +279,7 @@ def _sweep_buffers(elev, void, row_y, row_xs, col_x, radius_m):
     best = np.full((rows, cols), UNSET, np.uint8)
     lcode = np.empty((rows, cols), np.uint8)
     hcode = np.empty((rows, cols), np.uint8)
-    cell_m = _max_cell_m(row_y, row_xs, col_x)
+    cell_m = max_cell_m(row_y, row_xs, col_x)
     return best, lcode, hcode, _step_quantum(elev, void), cell_m, radius_m + 2.0 * cell_m
 
 

@@ -1,0 +1,265 @@
+"""Fast default viewshed: R2 with every ray of an octant advancing in lockstep.
+
+R2 (Franklin & Ray 1994): rays leave the observer towards every cell of the
+window's edge; each ray walks its major axis one grid line at a time, sampling
+the terrain exactly as the R3 walk does (linear between the two cells either
+side, curvature and refraction included), and each cell takes the running
+horizon of the ray passing closest to it.
+
+Here the rays of one octant all cross the same grid line at the same step, so
+the kernel advances them together: at step i it first settles the octant's
+cells on line i from the horizons so far, then folds line i's samples into
+every ray's horizon. Both inner loops run over contiguous ray and cell
+indices without branches that depend on the terrain, so LLVM vectorises them.
+
+Octant (side, half): side 0 E, 1 W (major axis = columns), 2 S, 3 N (rows);
+half +1 / -1 takes minor offsets m >= 0 / m < 0. E/W own |m| <= i, S/N own
+|m| < i, so the octants never write the same cell and the result does not
+depend on the thread count. Ray k of an octant with n steps to the window edge
+has minor slope k / n, so adjacent rays are i / n <= 1 cell apart on line i and
+the nearest ray passes within half a cell of every cell.
+
+R2 is an approximation to R3 (the nearest ray is not the cell's own sight
+line); its agreement with the exact kernel is measured in tests and in
+``benchmarks/`` (``kernels/sweep.py`` is the variant that re-checks every
+uncertain cell and equals R3).
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .los import NO_HORIZON
+
+
+
+# error_model="numpy": float division without Python's zero check, so LLVM can vectorise the arithmetic passes.
+# Indexed loads (the cells either side of each sample, the nearest ray of each cell, a column's strided cells)
+# are gathered by short scalar passes into buffers first: LLVM does not emit vector gathers on every CPU, and
+# the arithmetic passes then run on contiguous buffers.
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _settle(count, ground, hnear, x, y, z0, target_m, inv_2reff, radius_m, vis, mvh):
+    """Visibility (vis 0/1) and minimum visible height (mvh m; NaN beyond the radius or on voids) of count cells.
+
+    ground, x, y (m, east and north of the observer) and hnear (nearest ray's horizon) are per cell; vis and mvh
+    may be grid slices.
+    """
+    for j in range(count):
+        d = math.sqrt(x[j] * x[j] + y[j] * y[j])
+        g = ground[j]
+        h = hnear[j]
+        drop = d * d * inv_2reff
+        need = max(z0 + h * d + drop - g, 0.0)  # h = -inf (no horizon): -inf -> 0
+        out = (d > radius_m) | (g != g)  # g != g: void (NaN)
+        seen = (g + target_m - drop - z0) / d >= h
+        vis[j] = np.uint8(seen & ~out)
+        mvh[j] = np.nan if out else need
+
+
+@njit(cache=True, nogil=True)
+def _cells_within(row_y, row_xs, col_x, major_is_col, q, minor0, hs, m_first, m_last, stop_m):
+    """How many of cells m_first..m_last of grid line q lie within stop_m (m); distance grows away from the axis."""
+    lo = m_first
+    hi = m_last + 1
+    while lo < hi:  # first m beyond stop_m
+        mid = (lo + hi) // 2
+        minor = minor0 + hs * mid
+        if major_is_col:
+            x = row_xs[minor] * col_x[q]
+            y = row_y[minor]
+        else:
+            x = row_xs[q] * col_x[minor]
+            y = row_y[q]
+        if x * x + y * y <= stop_m * stop_m:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo - m_first
+
+
+@njit(cache=True, nogil=True)
+def _rays_needed(n_in, m_first, i, n):
+    """Highest ray index a line's n_in cells within stop_m can need (-1: none, the octant's rays are done)."""
+    if n_in == 0:
+        return -1
+    return min(n, int(math.ceil((m_first + n_in) * n / i)))
+
+
+@njit(cache=True, nogil=True)
+def _gather_row(elev, q, minor0, hs, k0, k_last, t, e0, e1, wb):
+    """Cells either side of where rays k0..k_last cross row q (step fraction t = i / n), and the weight of the
+    second (buffer index k - k0); samples past the grid edge are clamped to it."""
+    top = elev.shape[1] - 1.0
+    lo_max = elev.shape[1] - 2
+    for k in range(k0, k_last + 1):
+        pos = min(max(minor0 + hs * (k * t), 0.0), top)
+        lo = min(int(pos), lo_max)
+        e0[k - k0] = elev[q, lo]
+        e1[k - k0] = elev[q, lo + 1]
+        wb[k - k0] = pos - lo
+
+
+@njit(cache=True, nogil=True)
+def _gather_col(elev, row_y, row_xs, linear_rows, x_q, q, minor0, hs, k0, k_last, t, e0, e1, wb, x, y):
+    """``_gather_row`` for column q (column coordinate x_q), plus each sample's east and north offsets (m),
+    with the rows' northing and east scale linear between the rows (computed directly when ``linear_rows``:
+    northing linear in the row index and one east scale, as on every projected grid)."""
+    top = elev.shape[0] - 1.0
+    lo_max = elev.shape[0] - 2
+    dy = row_y[1] - row_y[0]
+    for k in range(k0, k_last + 1):
+        pos = min(max(minor0 + hs * (k * t), 0.0), top)
+        lo = min(int(pos), lo_max)
+        w = pos - lo
+        j = k - k0
+        e0[j] = elev[lo, q]
+        e1[j] = elev[lo + 1, q]
+        wb[j] = w
+        if linear_rows:
+            y[j] = row_y[0] + pos * dy
+            x[j] = row_xs[0] * x_q
+        else:
+            y[j] = row_y[lo] * (1.0 - w) + row_y[lo + 1] * w
+            x[j] = (row_xs[lo] * (1.0 - w) + row_xs[lo + 1] * w) * x_q
+
+
+@njit(cache=True, nogil=True)
+def _linear_rows(row_y, row_xs):
+    """True if the northing is linear in the row index and the east scale is one number (to 1e-12 relative)."""
+    n = row_y.shape[0]
+    dy = row_y[1] - row_y[0]
+    tol = 1e-12 * (abs(row_y[0]) + abs(row_y[n - 1]) + abs(dy))
+    for i in range(n):
+        if abs(row_y[i] - (row_y[0] + i * dy)) > tol or row_xs[i] != row_xs[0]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _fold(k0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray):
+    """Fold gathered samples (buffer index k - k0) into rays k0..k_last's running horizons (max tangent).
+
+    Terrain is linear between the two cells either side (as in R3); a sample on a cell (w = 0) uses that
+    cell alone, and a void (NaN) never lifts a horizon.
+    """
+    for k in range(k0, k_last + 1):
+        j = k - k0
+        w = wb[j]
+        z = e0[j] * (1.0 - w) + e1[j] * w if w > 0.0 else e0[j] * 1.0
+        d = math.sqrt(x[j] * x[j] + y[j] * y[j])
+        a = (z - d * d * inv_2reff - z0) / d
+        h = hray[k]
+        hray[k] = a if a > h else h
+
+
+@njit(cache=True, nogil=True)
+def _octant_rows(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, sign, hs,
+                 vis, mvh):
+    """Lockstep R2 over an S (sign +1) or N (-1) octant, one row per step; cells m >= 0 (hs +1) or m < 0 (-1)."""
+    rows, cols = elev.shape
+    n = rows - 1 - r0 if sign > 0 else r0
+    extent = cols - 1 - c0 if hs > 0 else c0
+    if n <= 0 or cols < 2:
+        return
+    hray = np.full(n + 1, NO_HORIZON)
+    bufs = np.empty((5, max(n, cols) + 1))
+    e0, e1, wb, x, y = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]
+    m_first = 0 if hs > 0 else 1
+    dcx = col_x[1] - col_x[0]
+    k_last = n  # a row without cells of this octant (m < 0, step 1) still feeds every ray
+    for i in range(1, n + 1):
+        q = r0 + sign * i
+        m_last = min(i - 1, extent)
+        count = m_last - m_first + 1
+        if count > 0:
+            lo = c0 + m_first if hs > 0 else c0 - m_last  # the line's cells are columns lo .. lo + count - 1
+            scale = n / i
+            for j in range(count):
+                e0[j] = hray[int(abs(lo + j - c0) * scale + 0.5)]
+                x[j] = row_xs[q] * col_x[lo + j]
+                y[j] = row_y[q]
+            _settle(count, elev[q, lo:lo + count], e0, x, y, z0, target_m, inv_2reff, radius_m,
+                    vis[q, lo:lo + count], mvh[q, lo:lo + count])
+            if k_last >= 0:
+                k_last = _rays_needed(_cells_within(row_y, row_xs, col_x, False, q, c0, hs, m_first, m_last, stop_m),
+                                      m_first, i, n)
+        if k_last < 0:
+            continue
+        t = i / n
+        _gather_row(elev, q, c0, hs, 0, k_last, t, e0, e1, wb)
+        top = cols - 1.0
+        for k in range(k_last + 1):
+            pos = min(max(c0 + hs * (k * t), 0.0), top)
+            x[k] = row_xs[q] * (col_x[0] + pos * dcx)  # column coordinates are linear in the index
+            y[k] = row_y[q]
+        _fold(0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray)
+
+
+@njit(cache=True, nogil=True)
+def _octant_cols(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, sign, hs,
+                 vis, mvh):
+    """Lockstep R2 over an E (sign +1) or W (-1) octant, one column per step; cells m >= 0 (hs +1) or m < 0 (-1).
+
+    A column's cells are a row apart in memory: they are gathered into buffers, settled, and scattered back.
+    """
+    rows, cols = elev.shape
+    n = cols - 1 - c0 if sign > 0 else c0
+    extent = rows - 1 - r0 if hs > 0 else r0
+    m_first = 0 if hs > 0 else 1
+    if n <= 0 or rows < 2 or extent < m_first:
+        return
+    hray = np.full(n + 1, NO_HORIZON)
+    bufs = np.empty((5, max(n, rows) + 1))
+    e0, e1, wb, x, y = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]
+    vb = np.empty(rows, np.uint8)
+    mb = np.empty(rows, np.float32)
+    linear_rows = _linear_rows(row_y, row_xs)
+    k_last = n
+    for i in range(1, n + 1):
+        q = c0 + sign * i
+        m_last = min(i, extent)
+        count = m_last - m_first + 1
+        lo = r0 + m_first if hs > 0 else r0 - m_last  # the line's cells are rows lo .. lo + count - 1
+        scale = n / i
+        cx = col_x[q]
+        for j in range(count):
+            e0[j] = hray[int(abs(lo + j - r0) * scale + 0.5)]
+            e1[j] = elev[lo + j, q]
+            x[j] = row_xs[lo + j] * cx
+            y[j] = row_y[lo + j]
+        _settle(count, e1, e0, x, y, z0, target_m, inv_2reff, radius_m, vb, mb)
+        for j in range(count):
+            vis[lo + j, q] = vb[j]
+            mvh[lo + j, q] = mb[j]
+        if k_last >= 0:
+            k_last = _rays_needed(_cells_within(row_y, row_xs, col_x, True, q, r0, hs, m_first, m_last, stop_m),
+                                  m_first, i, n)
+        if k_last < 0:
+            continue
+        _gather_col(elev, row_y, row_xs, linear_rows, cx, q, r0, hs, 0, k_last, i / n, e0, e1, wb, x, y)
+        _fold(0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray)
+
+
+@njit(cache=True, parallel=True)
+def lockstep_viewshed(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, cell_m, vis, mvh):
+    """Lockstep R2 viewshed of cell (r0, c0), eye at z0 (m a.s.l.); same outputs as ``los.exact_viewshed``.
+
+    elev float32 (rows, cols) with NaN on voids; frame arrays float64; cell_m the largest cell size (m).
+    Writes vis uint8 and mvh float32 in place; one octant per prange iteration (E/W and N/S alternate, so
+    static scheduling gives each thread both kinds).
+    """
+    stop_m = radius_m + 2.0 * cell_m
+    for o in prange(8):
+        sign = 1 if o < 4 else -1
+        hs = 1 if o % 2 == 0 else -1
+        if o % 4 < 2:
+            _octant_cols(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, sign, hs,
+                         vis, mvh)
+        else:
+            _octant_rows(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, sign, hs,
+                         vis, mvh)
+    vis[r0, c0] = 1
+    mvh[r0, c0] = 0.0
