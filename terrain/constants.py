@@ -31,7 +31,7 @@ TARGET_HEIGHT_M = 0.0
 RADIUS_M = 20_000.0
 #: Number of azimuth bins in the per-azimuth horizon (1 degree each).
 HORIZON_BINS = 360
-#: The fast kernel re-checks, with the exact sight-line walk, every cell whose
+#: The checked kernel re-checks, with the exact sight-line walk, every cell whose
 #: target is within L x delta + FAST_RECHECK_MARGIN_M metres (vertically, at
 #: the target) of the horizon found by the radial sweep, where delta (cells) is
 #: how far the nearest ray passes from the cell centre and L (m) the largest
@@ -39,9 +39,16 @@ HORIZON_BINS = 360
 #: terrain/kernels/sweep.py). The floor (m) covers second-order distance terms.
 FAST_RECHECK_MARGIN_M = 0.25
 
+#: The fast (lockstep R2) viewshed settles with the exact walk every cell whose
+#: target is within this fraction of the spread between the two rays either
+#: side of it (their horizon tangents) from the interpolated horizon. 0 settles
+#: none (fastest; 99.35 % agreement with exact on the hardest test terrain);
+#: 0.1 keeps every test >= 99.5 % (kernels/rays.py, benchmarks/RESULTS.md).
+FAST_UNSURE_FRACTION = 0.1
+
 # --- Total viewshed ------------------------------------------------------
 #: Default method of terrain.total_viewshed: "sector" (rays shared by the
-#: observers of a row; an estimate) or "fast" (a full viewshed per observer).
+#: observers of a row; an estimate) or "checked" (a full exact viewshed per observer).
 TOTAL_VIEWSHED_METHOD = "sector"
 #: Sectors of equal metric azimuth (1 degree each) for the sector method.
 #: Mean absolute error against exact per-observer areas, 3" real-terrain tile

@@ -6,8 +6,8 @@ Two methods (``constants.TOTAL_VIEWSHED_METHOD`` is the default):
   2015 and the sDEM layout of Sanchez-Fernandez et al. 2021); ``n_directions`` sectors of equal metric
   azimuth. Cost ~ cells x directions x radius in cells. An estimate of the area: within 0.3-0.4 % mean
   absolute error of the exact per-observer areas on 3" terrain with 360 sectors (tests, benchmarks).
-- ``"fast"``: the fast single-observer viewshed (which agrees with the exact R3 walk) on every
-  observer's radius window, counting visible cells x cell area. Cost ~ cells x radius^2 in cells.
+- ``"checked"``: the checked single-observer viewshed (R2 sweep with exact re-checks, equal to the
+  exact R3 walk; ``viewshed(method="checked")``) on every observer's radius window, counting visible cells x cell area. Cost ~ cells x radius^2 in cells.
 
 Both are parallel over observers and give the same bits on any number of threads and on Dask.
 """
@@ -25,7 +25,7 @@ from .errors import DeviceUnavailableError, InvalidParameterError
 from .kernels import sector
 from .viewshed import _check_physics, inverse_2reff, visible_areas
 
-METHODS = ("sector", "fast")
+METHODS = ("sector", "checked")
 DEVICES = ("cpu", "cuda")
 
 
@@ -114,7 +114,7 @@ def total_viewshed(
 ) -> np.ndarray:
     """Total viewshed: visible area (km^2, float32) within ``radius_m`` from every ``stride``-th cell.
 
-    NaN off the observer lattice and on voids. ``method`` "sector" (default) or "fast" (see the
+    NaN off the observer lattice and on voids. ``method`` "sector" (default) or "checked" (see the
     module docstring); ``n_directions`` sectors for "sector"; ``device="cuda"`` runs the sector kernel on a
     CUDA GPU (``kernels/cuda.py``; DeviceUnavailableError without one, never a silent CPU run). With a Dask ``client`` the grid is cut into
     ``tile`` x ``tile`` observer tiles with a halo of the radius and computed on the cluster

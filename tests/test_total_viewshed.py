@@ -13,7 +13,7 @@ from terrain import constants
 from terrain.total import total_viewshed
 
 KW = dict(observer_height=10.0, target_height=2.0)
-METHODS = ("sector", "fast")
+METHODS = ("sector", "checked")
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +21,9 @@ def dem():
     return make_dem(fractal_terrain(48, 40, seed=21, relief_m=120.0), cell_m=30.0)
 
 
-def test_fast_method_matches_exact_single_observer_viewsheds(dem):
+def test_checked_method_matches_exact_single_observer_viewsheds(dem):
     radius = 600.0
-    area = total_viewshed(dem, radius, method="fast", **KW)
+    area = total_viewshed(dem, radius, method="checked", **KW)
     rows, cols = dem.shape
     worst = 0.0
     for r in range(0, rows, 3):
@@ -31,7 +31,7 @@ def test_fast_method_matches_exact_single_observer_viewsheds(dem):
             x, y = cell_xy(dem, r, c)
             exact = terrain.viewshed(dem, x, y, coords="dem", radius_m=radius, method="exact", **KW)
             worst = max(worst, abs(area[r, c] - exact.stats["visible_area_km2"]))
-    assert worst < 1e-6  # km2: the fast kernel's answer is the exact one here
+    assert worst < 1e-6  # km2: the checked kernel's answer is the exact one here
 
 
 def test_sector_method_estimates_exact_single_observer_areas():

@@ -25,9 +25,9 @@ from .options import (
 @radius_opt
 @refraction_opt
 @curvature_opt
-@click.option("--method", type=click.Choice(["fast", "exact"]), default="fast", show_default=True,
-              help="fast: R2 sweep + exact re-check of every cell whose answer the sweep cannot prove; "
-              "exact: R3 sight line to every cell.")
+@click.option("--method", type=click.Choice(["fast", "checked", "exact"]), default="fast", show_default=True,
+              help="fast: lockstep R2 (>= 99.5 % of cells agree with exact); checked: R2 sweep + exact re-check "
+              "of every cell whose answer the sweep cannot prove (equal to exact); exact: R3 sight line to every cell.")
 @click.option("--mvh", type=click.Path(dir_okay=False), default=None,
               help="Also write the minimum-visible-height GeoTIFF (m above ground; float32, NaN nodata).")
 @click.option("--png", type=click.Path(dir_okay=False), default=None, help="Map (hillshade + visible area).")

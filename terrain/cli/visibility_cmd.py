@@ -17,9 +17,9 @@ from .options import dem_opt, height_opt, json_opt, lat_lon_args, quiet_opt, ref
 @height_opt
 @target_height_opt
 @refraction_opt
-@click.option("--method", type=click.Choice(["sector", "fast"]), default=constants.TOTAL_VIEWSHED_METHOD,
+@click.option("--method", type=click.Choice(["sector", "checked"]), default=constants.TOTAL_VIEWSHED_METHOD,
               show_default=True, help="sector: rays shared by a row of observers (an estimate, ~0.3 % mean error "
-                                      "at 360 sectors); fast: a full viewshed per observer (exact, slower).")
+                                      "at 360 sectors); checked: a full viewshed per observer (exact, slower).")
 @click.option("--directions", "n_directions", type=int, default=constants.TOTAL_VIEWSHED_DIRECTIONS,
               show_default=True, help="Sectors (equal azimuth) for --method sector.")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True,

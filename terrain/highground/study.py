@@ -161,9 +161,9 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
     sub = _study_window(dem, cfg)
     from ..total import total_viewshed
 
-    # "fast": exact per-observer areas; at ~1 km cells a 10 km radius spans too few cells for the sector estimate
+    # "checked": exact per-observer areas; at ~1 km cells a 10 km radius spans too few cells for the sector estimate
     total = total_viewshed(sub, tv_radius, observer_height=tv_h, target_height=tv_t, refraction=cfg.refraction,
-                           method="fast")
+                           method="checked")
     tr, tc = sub.index(cfg.lat, cfg.lon)
     total_pct = stats.percentile_of(float(total[tr, tc]), total[np.isfinite(total)])
 

@@ -19,10 +19,13 @@ depend on the thread count. Ray k of an octant with n steps to the window edge
 has minor slope k / n, so adjacent rays are i / n <= 1 cell apart on line i and
 the nearest ray passes within half a cell of every cell.
 
-R2 is an approximation to R3 (the nearest ray is not the cell's own sight
-line); its agreement with the exact kernel is measured in tests and in
-``benchmarks/`` (``kernels/sweep.py`` is the variant that re-checks every
-uncertain cell and equals R3).
+A cell's horizon is interpolated between the two rays either side of it
+(its own sight line lies between them). Where those two horizons differ by
+more than the cell's margin to the horizon (times ``unsure``), the cell is
+settled with the exact R3 walk instead. This is a heuristic, not a proof:
+the result is an approximation to R3 whose agreement with the exact kernel
+is measured in tests and in ``benchmarks/`` (``kernels/sweep.py`` is the
+variant with a proven bound, equal to R3).
 """
 
 import math
@@ -30,7 +33,9 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .los import NO_HORIZON
+from .los import NO_HORIZON, horizon_to, settle_cell
+
+UNSURE = 2  # vis code of a cell the rays either side disagree about; settled with the exact walk
 
 
 
@@ -41,11 +46,14 @@ from .los import NO_HORIZON
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _settle(count, ground, hnear, x, y, z0, target_m, inv_2reff, radius_m, vis, mvh):
-    """Visibility (vis 0/1) and minimum visible height (mvh m; NaN beyond the radius or on voids) of count cells.
+def _settle(count, ground, hnear, spread, x, y, z0, target_m, inv_2reff, radius_m, unsure, vis, mvh):
+    """Visibility (vis 0/1, or UNSURE) and minimum visible height (mvh m; NaN beyond the radius or on voids) of
+    count cells.
 
-    ground, x, y (m, east and north of the observer) and hnear (nearest ray's horizon) are per cell; vis and mvh
-    may be grid slices.
+    ground, x, y (m, east and north of the observer), hnear (horizon between the rays either side) and spread
+    (how far those two rays' horizons differ) are per cell; vis and mvh may be grid slices. A cell whose target
+    is within unsure x spread of the horizon (tangents) is marked UNSURE: its own sight line may fall either
+    side.
     """
     for j in range(count):
         d = math.sqrt(x[j] * x[j] + y[j] * y[j])
@@ -54,9 +62,30 @@ def _settle(count, ground, hnear, x, y, z0, target_m, inv_2reff, radius_m, vis, 
         drop = d * d * inv_2reff
         need = max(z0 + h * d + drop - g, 0.0)  # h = -inf (no horizon): -inf -> 0
         out = (d > radius_m) | (g != g)  # g != g: void (NaN)
-        seen = (g + target_m - drop - z0) / d >= h
-        vis[j] = np.uint8(seen & ~out)
+        gap = (g + target_m - drop - z0) / d - h
+        code = np.uint8(UNSURE) if abs(gap) <= unsure * spread[j] else np.uint8(gap >= 0.0)
+        vis[j] = np.uint8(0) if out else code
         mvh[j] = np.nan if out else need
+
+
+@njit(cache=True, nogil=True)
+def _between_rays(hray, pos):
+    """Horizon at fractional ray index pos, linear between the two rays either side of the cell, and their
+    spread |h1 - h0| (0 on a ray).
+
+    The cell's own sight line lies between them, so where the horizon varies smoothly across rays this is
+    second-order accurate (the nearest ray alone is first order); a ray with no horizon yet (-inf) leaves
+    the other's.
+    """
+    k = int(pos)
+    u = pos - k
+    h0 = hray[k]
+    if u == 0.0:
+        return h0, 0.0
+    h1 = hray[k + 1]
+    if h0 == NO_HORIZON or h1 == NO_HORIZON:
+        return max(h0, h1), (math.inf if h0 != h1 else 0.0)
+    return h0 + (h1 - h0) * u, abs(h1 - h0)
 
 
 @njit(cache=True, nogil=True)
@@ -156,8 +185,8 @@ def _fold(k0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray):
 
 
 @njit(cache=True, nogil=True)
-def _octant_rows(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, sign, hs,
-                 vis, mvh):
+def _octant_rows(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, unsure, sign,
+                 hs, vis, mvh):
     """Lockstep R2 over an S (sign +1) or N (-1) octant, one row per step; cells m >= 0 (hs +1) or m < 0 (-1)."""
     rows, cols = elev.shape
     n = rows - 1 - r0 if sign > 0 else r0
@@ -178,10 +207,10 @@ def _octant_rows(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, ra
             lo = c0 + m_first if hs > 0 else c0 - m_last  # the line's cells are columns lo .. lo + count - 1
             scale = n / i
             for j in range(count):
-                e0[j] = hray[int(abs(lo + j - c0) * scale + 0.5)]
+                e0[j], e1[j] = _between_rays(hray, abs(lo + j - c0) * scale)
                 x[j] = row_xs[q] * col_x[lo + j]
                 y[j] = row_y[q]
-            _settle(count, elev[q, lo:lo + count], e0, x, y, z0, target_m, inv_2reff, radius_m,
+            _settle(count, elev[q, lo:lo + count], e0, e1, x, y, z0, target_m, inv_2reff, radius_m, unsure,
                     vis[q, lo:lo + count], mvh[q, lo:lo + count])
             if k_last >= 0:
                 k_last = _rays_needed(_cells_within(row_y, row_xs, col_x, False, q, c0, hs, m_first, m_last, stop_m),
@@ -199,8 +228,8 @@ def _octant_rows(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, ra
 
 
 @njit(cache=True, nogil=True)
-def _octant_cols(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, sign, hs,
-                 vis, mvh):
+def _octant_cols(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, unsure, sign,
+                 hs, vis, mvh):
     """Lockstep R2 over an E (sign +1) or W (-1) octant, one column per step; cells m >= 0 (hs +1) or m < 0 (-1).
 
     A column's cells are a row apart in memory: they are gathered into buffers, settled, and scattered back.
@@ -226,11 +255,11 @@ def _octant_cols(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, ra
         scale = n / i
         cx = col_x[q]
         for j in range(count):
-            e0[j] = hray[int(abs(lo + j - r0) * scale + 0.5)]
+            e0[j], wb[j] = _between_rays(hray, abs(lo + j - r0) * scale)
             e1[j] = elev[lo + j, q]
             x[j] = row_xs[lo + j] * cx
             y[j] = row_y[lo + j]
-        _settle(count, e1, e0, x, y, z0, target_m, inv_2reff, radius_m, vb, mb)
+        _settle(count, e1, e0, wb, x, y, z0, target_m, inv_2reff, radius_m, unsure, vb, mb)
         for j in range(count):
             vis[lo + j, q] = vb[j]
             mvh[lo + j, q] = mb[j]
@@ -244,22 +273,45 @@ def _octant_cols(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, ra
 
 
 @njit(cache=True, parallel=True)
-def lockstep_viewshed(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, cell_m, vis, mvh):
+def lockstep_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, cell_m, unsure,
+                      vis, mvh):
     """Lockstep R2 viewshed of cell (r0, c0), eye at z0 (m a.s.l.); same outputs as ``los.exact_viewshed``.
 
-    elev float32 (rows, cols) with NaN on voids; frame arrays float64; cell_m the largest cell size (m).
-    Writes vis uint8 and mvh float32 in place; one octant per prange iteration (E/W and N/S alternate, so
-    static scheduling gives each thread both kinds).
+    elev float32 (rows, cols) with NaN on voids; void bool; frame arrays float64; cell_m the largest cell
+    size (m); unsure: cells within unsure x (spread of the two rays either side) of the horizon are settled
+    with the exact R3 walk (0: none). Writes vis uint8 and mvh float32 in place; one octant per prange
+    iteration (E/W and N/S alternate, so static scheduling gives each thread both kinds), then the unsure
+    cells in parallel over rows. Returns how many cells were settled exactly.
     """
     stop_m = radius_m + 2.0 * cell_m
     for o in prange(8):
         sign = 1 if o < 4 else -1
         hs = 1 if o % 2 == 0 else -1
         if o % 4 < 2:
-            _octant_cols(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, sign, hs,
-                         vis, mvh)
+            _octant_cols(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, unsure,
+                         sign, hs, vis, mvh)
         else:
-            _octant_rows(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, sign, hs,
-                         vis, mvh)
+            _octant_rows(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, unsure,
+                         sign, hs, vis, mvh)
     vis[r0, c0] = 1
     mvh[r0, c0] = 0.0
+    rows, cols = elev.shape
+    counts = np.zeros(rows, np.int64)
+    for r in prange(rows):
+        counts[r] = _settle_unsure_row(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, r, vis, mvh)
+    return counts.sum()
+
+
+@njit(cache=True, nogil=True)
+def _settle_unsure_row(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, r, vis, mvh):
+    """Settle row r's UNSURE cells with the exact R3 walk; returns how many there were."""
+    n = 0
+    for c in range(elev.shape[1]):
+        if vis[r, c] != UNSURE:
+            continue
+        y = row_y[r]
+        x = row_xs[r] * col_x[c]
+        h = horizon_to(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff)
+        settle_cell(elev, r0, c0, z0, r, c, math.sqrt(x * x + y * y), target_m, inv_2reff, h, vis, mvh)
+        n += 1
+    return n
