@@ -56,6 +56,8 @@ def bench_single(quick: bool, work: Path) -> dict:
     reps = 3 if quick else 5
     fast = terrain.viewshed(dem, 0.0, 0.0, **kw)
     t_fast = measure.repeat(lambda: terrain.viewshed(dem, 0.0, 0.0, **kw), reps)
+    checked = terrain.viewshed(dem, 0.0, 0.0, method="checked", **kw)
+    t_checked = measure.repeat(lambda: terrain.viewshed(dem, 0.0, 0.0, method="checked", **kw), 3)
     t0 = time.perf_counter()
     exact = terrain.viewshed(dem, 0.0, 0.0, method="exact", **kw)
     t_exact = time.perf_counter() - t0
@@ -67,7 +69,12 @@ def bench_single(quick: bool, work: Path) -> dict:
         "dem_float32_mib": n * n * 4 / 2**20,
         "ours_fast": {**t_fast, "agreement_with_exact": _agree(fast.visible, exact.visible, inside),
                       "cells_rechecked": fast.stats["cells_checked_exactly"]},
+        "ours_checked": {**t_checked, "agreement_with_exact": _agree(checked.visible, exact.visible, inside),
+                         "cells_rechecked": checked.stats["cells_checked_exactly"]},
         "ours_exact": {"median_s": t_exact, "min_s": t_exact, "runs": 1},
+        "fast_min_visible_height_abs_error_m": {
+            "mean": float(np.nanmean(np.abs(fast.min_visible_height_m - exact.min_visible_height_m)[inside])),
+            "p99": float(np.nanpercentile(np.abs(fast.min_visible_height_m - exact.min_visible_height_m)[inside], 99))},
     }
     # threads
     before = numba.get_num_threads()

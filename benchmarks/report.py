@@ -56,6 +56,9 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                       f"{_f(s['ours_fast']['min_s'])} | {_f(s['ours_fast']['agreement_with_exact'], '{:.5f}')} |",
                       f"| terrain fast (1 thread) | {_f(s['ours_fast_1_thread']['median_s'])} | "
                       f"{_f(s['ours_fast_1_thread']['min_s'])} | same |",
+                      *([f"| terrain checked ({s['ours_fast'].get('threads', '?')} threads) | "
+                         f"{_f(s['ours_checked']['median_s'])} | {_f(s['ours_checked']['min_s'])} | "
+                         f"{_f(s['ours_checked']['agreement_with_exact'], '{:.5f}')} |"] if "ours_checked" in s else []),
                       f"| terrain exact (R3) | {_f(s['ours_exact']['median_s'])} | {_f(s['ours_exact']['min_s'])} | 1 |"]
             if "skipped" in g:
                 lines.append(f"| gdal_viewshed | skipped: {g['skipped']} | | |")
@@ -74,7 +77,12 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                       f"(first call incl. compilation); warm numba cache: {_f(s['cold_warm_cache']['first_call_s'], '{:.2f}')} s",
                       f"- peak RSS over baseline during the call: {_f(s['cold_warm_cache']['peak_rss_over_baseline_mib'], '{:.0f}')} MiB "
                       f"= {_f(s['peak_rss_over_dem_ratio'], '{:.2f}')}x the DEM's float32 size ({_f(s['dem_float32_mib'], '{:.0f}')} MiB)",
-                      f"- cells re-checked exactly by the fast method: {s['ours_fast']['cells_rechecked']}", ""]
+                      f"- cells settled exactly by the fast method: {s['ours_fast']['cells_rechecked']}"
+                      + (f"; by the checked method: {s['ours_checked']['cells_rechecked']}" if "ours_checked" in s else ""),
+                      *([f"- fast minimum-visible-height error vs exact: mean "
+                         f"{s['fast_min_visible_height_abs_error_m']['mean']:.3f} m, p99 "
+                         f"{s['fast_min_visible_height_abs_error_m']['p99']:.3f} m"]
+                        if "fast_min_visible_height_abs_error_m" in s else []), ""]
         if "real" in w:
             s = w["real"]
             g = s.get("gdal_viewshed", {})

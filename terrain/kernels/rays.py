@@ -77,6 +77,7 @@ def _between_rays(hray, pos):
     second-order accurate (the nearest ray alone is first order); a ray with no horizon yet (-inf) leaves
     the other's.
     """
+    pos = min(pos, hray.shape[0] - 1.0)  # m * n / i may round past the last ray
     k = int(pos)
     u = pos - k
     h0 = hray[k]
