@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-import pyproj
 import rasterio
 import rasterio.errors
 import rasterio.fill

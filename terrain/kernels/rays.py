@@ -296,7 +296,7 @@ def lockstep_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, in
                          sign, hs, vis, mvh)
     vis[r0, c0] = 1
     mvh[r0, c0] = 0.0
-    rows, cols = elev.shape
+    rows = elev.shape[0]
     counts = np.zeros(rows, np.int64)
     for r in prange(rows):
         counts[r] = _settle_unsure_row(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, r, vis, mvh)
