@@ -33,10 +33,10 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .geometry import distance_at
 from .los import NO_HORIZON, horizon_to, settle_cell
 
 UNSURE = 2  # vis code of a cell the rays either side disagree about; settled with the exact walk
-
 
 
 # error_model="numpy": float division without Python's zero check, so LLVM can vectorise the arithmetic passes.
@@ -119,17 +119,22 @@ def _rays_needed(n_in, m_first, i, n):
 
 
 @njit(cache=True, nogil=True)
-def _gather_row(elev, q, minor0, hs, k0, k_last, t, e0, e1, wb):
-    """Cells either side of where rays k0..k_last cross row q (step fraction t = i / n), and the weight of the
-    second (buffer index k - k0); samples past the grid edge are clamped to it."""
+def _gather_row(elev, row_y, row_xs, col_x, q, minor0, hs, k0, k_last, t, e0, e1, wb, x, y):
+    """Cells either side of where rays k0..k_last cross row q (step fraction t = i / n), the weight of the
+    second, and each sample's east and north offsets (m) (buffer index k - k0); samples past the grid edge are
+    clamped to it. Column coordinates are linear in the index."""
     top = elev.shape[1] - 1.0
     lo_max = elev.shape[1] - 2
+    dcx = col_x[1] - col_x[0]
     for k in range(k0, k_last + 1):
         pos = min(max(minor0 + hs * (k * t), 0.0), top)
         lo = min(int(pos), lo_max)
-        e0[k - k0] = elev[q, lo]
-        e1[k - k0] = elev[q, lo + 1]
-        wb[k - k0] = pos - lo
+        j = k - k0
+        e0[j] = elev[q, lo]
+        e1[j] = elev[q, lo + 1]
+        wb[j] = pos - lo
+        x[j] = row_xs[q] * (col_x[0] + pos * dcx)
+        y[j] = row_y[q]
 
 
 @njit(cache=True, nogil=True)
@@ -198,7 +203,6 @@ def _octant_rows(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, ra
     bufs = np.empty((5, max(n, cols) + 1))
     e0, e1, wb, x, y = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]
     m_first = 0 if hs > 0 else 1
-    dcx = col_x[1] - col_x[0]
     k_last = n  # a row without cells of this octant (m < 0, step 1) still feeds every ray
     for i in range(1, n + 1):
         q = r0 + sign * i
@@ -218,13 +222,7 @@ def _octant_rows(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, ra
                                       m_first, i, n)
         if k_last < 0:
             continue
-        t = i / n
-        _gather_row(elev, q, c0, hs, 0, k_last, t, e0, e1, wb)
-        top = cols - 1.0
-        for k in range(k_last + 1):
-            pos = min(max(c0 + hs * (k * t), 0.0), top)
-            x[k] = row_xs[q] * (col_x[0] + pos * dcx)  # column coordinates are linear in the index
-            y[k] = row_y[q]
+        _gather_row(elev, row_y, row_xs, col_x, q, c0, hs, 0, k_last, i / n, e0, e1, wb, x, y)
         _fold(0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray)
 
 
@@ -310,9 +308,8 @@ def _settle_unsure_row(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, i
     for c in range(elev.shape[1]):
         if vis[r, c] != UNSURE:
             continue
-        y = row_y[r]
-        x = row_xs[r] * col_x[c]
         h = horizon_to(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff)
-        settle_cell(elev, r0, c0, z0, r, c, math.sqrt(x * x + y * y), target_m, inv_2reff, h, vis, mvh)
+        d = distance_at(row_y, row_xs, col_x, float(r), float(c))
+        settle_cell(elev, r0, c0, z0, r, c, d, target_m, inv_2reff, h, vis, mvh)
         n += 1
     return n
