@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 import zipfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +55,6 @@ class Dem:
     sources: tuple = ()
     resolution: str = ""
     filled_voids: int = 0
-    _to_dem_crs: object = field(default=None, repr=False)
 
     @classmethod
     def from_array(cls, elevation, transform, crs, *, void=None, resolution: str = "array") -> Dem:
@@ -105,7 +104,7 @@ class Dem:
         """WGS84 degrees to the DEM's CRS coordinates (x, y)."""
         if self.is_geographic:
             return lon, lat
-        return (self._to_dem_crs or geodesy.transformer("EPSG:4326", self.crs.to_wkt())).transform(lon, lat)
+        return geodesy.transformer("EPSG:4326", self.crs.to_wkt()).transform(lon, lat)
 
     def to_lonlat(self, x, y):
         """DEM CRS coordinates to WGS84 (lon, lat) degrees."""
