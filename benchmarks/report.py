@@ -10,6 +10,11 @@ def _f(v, fmt="{:.3f}"):
     return fmt.format(v) if isinstance(v, (int, float)) else str(v)
 
 
+def _walked(row: dict):
+    """Cells a method settled by a sight-line walk (key "cells_rechecked" in older result files)."""
+    return row.get("cells_walked", row.get("cells_rechecked"))
+
+
 def _scaling_plot(s, path: Path) -> Path:
     import matplotlib
 
@@ -77,8 +82,9 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                       f"(first call incl. compilation); warm numba cache: {_f(s['cold_warm_cache']['first_call_s'], '{:.2f}')} s",
                       f"- peak RSS over baseline during the call: {_f(s['cold_warm_cache']['peak_rss_over_baseline_mib'], '{:.0f}')} MiB "
                       f"= {_f(s['peak_rss_over_dem_ratio'], '{:.2f}')}x the DEM's float32 size ({_f(s['dem_float32_mib'], '{:.0f}')} MiB)",
-                      f"- cells settled exactly by the fast method: {s['ours_fast']['cells_rechecked']}"
-                      + (f"; by the checked method: {s['ours_checked']['cells_rechecked']}" if "ours_checked" in s else ""),
+                      f"- cells settled by their own sight-line walk, fast method (windowed re-walks; exact walks "
+                      f"before 2026-11-25 session 4): {_walked(s['ours_fast'])}"
+                      + (f"; checked method (exact re-checks): {_walked(s['ours_checked'])}" if "ours_checked" in s else ""),
                       *([f"- fast minimum-visible-height error vs exact: mean "
                          f"{s['fast_min_visible_height_abs_error_m']['mean']:.3f} m, p99 "
                          f"{s['fast_min_visible_height_abs_error_m']['p99']:.3f} m"]

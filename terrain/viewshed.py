@@ -170,11 +170,13 @@ def viewshed(
     curvature : bool
         Earth curvature (default True); False ignores curvature and refraction.
     method : {"fast", "checked", "exact"}
-        ``"fast"`` (default): lockstep R2 (``kernels/rays.py``), an approximation
-        that agrees with ``"exact"`` on >= 99.5 % of cells (measured in tests and
+        ``"fast"`` (default): lockstep R2 (``kernels/rays.py``) with windowed
+        re-walks of the cells its rays disagree about, an approximation that
+        agrees with ``"exact"`` on >= 99.8 % of cells (measured in tests and
         benchmarks). ``"checked"``: R2 sweep with exact re-checks of every cell
         its error bound cannot prove (``kernels/sweep.py``); equal to ``"exact"``.
-        ``"exact"``: R3 walk for every cell.
+        ``"exact"``: R3 walk for every cell. ``stats["cells_walked"]`` counts the
+        cells each settled by a sight-line walk.
 
     Returns
     -------
@@ -220,12 +222,13 @@ def viewshed(
     t0 = time.perf_counter()
     if method == "exact":
         los.exact_viewshed(*args, vis, mvh)
-        n_exact = int(np.count_nonzero(~np.isnan(mvh)))
+        n_walked = int(np.count_nonzero(~np.isnan(mvh)))
     elif method == "checked":
-        n_exact = int(sweep.fast_viewshed(*args, constants.FAST_RECHECK_MARGIN_M, 1, vis, mvh))
+        n_walked = int(sweep.fast_viewshed(*args, constants.FAST_RECHECK_MARGIN_M, 1, vis, mvh))
     else:
         cell_m = sweep.max_cell_m(frame.row_y_m, frame.row_x_scale, frame.col_x)
-        n_exact = int(rays.lockstep_viewshed(*args, cell_m, constants.FAST_UNSURE_FRACTION, vis, mvh))
+        n_walked = int(rays.lockstep_viewshed(*args, cell_m, constants.FAST_UNSURE_FRACTION,
+                                              constants.FAST_WALK_WINDOW, vis, mvh))
     elapsed = time.perf_counter() - t0
 
     horizon = np.zeros(constants.HORIZON_BINS)
@@ -268,7 +271,7 @@ def viewshed(
         "farthest_visible": far,
         "void_cells_in_radius": int(n_void),
         "radius_clipped_by_dem": bool(clipped),
-        "cells_checked_exactly": n_exact,
+        "cells_walked": n_walked,
         "kernel_seconds": elapsed,
     }
     return ViewshedResult(visible, mvh_full, horizon, dem.transform, dem.crs, params, stats_)

@@ -72,10 +72,10 @@ def test_fast_agrees_with_exact_on_fractal_terrain(seed, beta, relief, h):
     exact = _vs(dem, 140, 101, method="exact", **kw)
     agreement = _agreement(fast, exact)
     print(f"fractal seed={seed} beta={beta} h={h}: fast/exact agreement {agreement:.5f}")
-    assert agreement >= 0.995
+    assert agreement >= 0.998
     np.testing.assert_array_equal(checked.visible, exact.visible)
-    # the fast kernel's own exact settling is real: without it this terrain is harder
-    assert fast.stats["cells_checked_exactly"] > 0
+    # the fast kernel's re-walks are real: without them this terrain is harder (worst case 99.35 %)
+    assert fast.stats["cells_walked"] > 0
 
 
 @pytest.mark.parametrize(("lat", "lon"), [(48.2828, 37.1828), (48.0, 37.8), (48.6, 37.5), (49.0, 37.66)])
@@ -86,7 +86,7 @@ def test_fast_agrees_with_exact_on_real_dted0(pokrovsk_dem, lat, lon):
     exact = terrain.viewshed(dem, lat, lon, method="exact", **kw)
     agreement = _agreement(fast, exact)
     print(f"DTED0 {lat},{lon}: fast/exact agreement {agreement:.5f}")
-    assert agreement >= 0.995
+    assert agreement >= 0.998
     assert abs(fast.stats["visible_area_km2"] - exact.stats["visible_area_km2"]) < 0.01 * exact.stats["disc_area_km2"]
 
 
@@ -210,7 +210,7 @@ def test_observer_at_edges_and_non_square_grids(row, col):
     ref = naive.viewshed(dem.elevation.astype(float), dem.void, row, col, float(dem.elevation[row, col]) + 5.0, 0.0,
                          100.0, 100.0, inverse_2reff(True, constants.REFRACTION_LIGHT), 1e9)
     assert (exact.visible == ref).mean() > 0.999
-    assert _agreement(fast, exact) >= 0.995
+    assert _agreement(fast, exact) >= 0.998
 
 
 def test_radius_limits_and_radius_larger_than_dem():
@@ -292,6 +292,31 @@ def test_viewshed_count_is_the_sum_of_single_viewsheds_and_thread_independent():
     finally:
         numba.set_num_threads(before)
     np.testing.assert_array_equal(one, got)
+
+
+@pytest.mark.parametrize(("seed", "h"), [(6, 10.0), (1, 2.0)])
+def test_windowed_rewalk_of_every_cell_matches_the_exact_walk(seed, h):
+    """The fast method's re-walks sample a cell's own sight line only near the grid lines where the two rays
+    either side met their horizons. Re-walking every cell that way (unsure = inf) must reproduce the exact
+    walk almost everywhere, visibility and minimum visible height alike."""
+    from terrain.kernels import rays, sweep
+    from terrain.viewshed import observer_window
+
+    dem = make_dem(fractal_terrain(301, 257, seed=seed, beta=2.8, relief_m=100), cell_m=30.0)
+    exact = _vs(dem, 140, 101, observer_height=h, target_height=2.0, radius_m=1e9, method="exact")
+    w = observer_window(dem, *cell_xy(dem, 140, 101), "dem", 1e9)
+    f = w.frame
+    vis = np.zeros(w.elev.shape, np.uint8)
+    mvh = np.empty(w.elev.shape, np.float32)
+    walked = rays.lockstep_viewshed(
+        w.elev, w.void, f.row_y_m, f.row_x_scale, f.col_x, w.r0, w.c0, float(w.elev[w.r0, w.c0]) + h, 2.0,
+        inverse_2reff(True, constants.REFRACTION_LIGHT), 1e9, sweep.max_cell_m(f.row_y_m, f.row_x_scale, f.col_x),
+        np.inf, constants.FAST_WALK_WINDOW, vis, mvh)
+    inside = ~np.isnan(exact.min_visible_height_m)
+    assert walked > 0.9 * inside.sum()  # nearly every cell lies strictly between two rays
+    assert np.mean(vis.view(bool)[inside] == exact.visible[inside]) >= 0.9995
+    err = np.abs(mvh - exact.min_visible_height_m)[inside]
+    assert np.percentile(err, 99) < 1e-3  # metres; the rest is the rare window that misses the sight line's peak
 
 
 def test_fast_viewshed_does_not_depend_on_the_thread_count():

@@ -24,13 +24,23 @@ def horizon_to(elev, void, row_y, row_xs, col_x, r0, c0, z0, r1, c1, inv_2reff):
 
     Returns -inf when there is no sample (adjacent cells) or every sample is void.
     """
+    n = max(abs(r1 - r0), abs(c1 - c0))
+    return horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r1, c1, inv_2reff, 1, n - 1)
+
+
+@njit(cache=True, nogil=True)
+def horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r1, c1, inv_2reff, first, last):
+    """``horizon_to`` over steps first..last only (grid lines crossed, counted from the observer; clamped to
+    the line's 1 .. n - 1)."""
     dr = r1 - r0
     dc = c1 - c0
     n = max(abs(dr), abs(dc))
+    first = max(first, 1)
+    last = min(last, n - 1)
     best = NO_HORIZON
     if abs(dc) >= abs(dr):
         step = 1 if dc > 0 else -1
-        for i in range(1, n):
+        for i in range(first, last + 1):
             c = c0 + step * i
             r = r0 + dr * (i / n)
             lo = int(math.floor(r))
@@ -47,7 +57,7 @@ def horizon_to(elev, void, row_y, row_xs, col_x, r0, c0, z0, r1, c1, inv_2reff):
                 best = a
     else:
         step = 1 if dr > 0 else -1
-        for i in range(1, n):
+        for i in range(first, last + 1):
             r = r0 + step * i
             c = c0 + dc * (i / n)
             lo = int(math.floor(c))

@@ -21,11 +21,15 @@ the nearest ray passes within half a cell of every cell.
 
 A cell's horizon is interpolated between the two rays either side of it
 (its own sight line lies between them). Where those two horizons differ by
-more than the cell's margin to the horizon (times ``unsure``), the cell is
-settled with the exact R3 walk instead. This is a heuristic, not a proof:
-the result is an approximation to R3 whose agreement with the exact kernel
-is measured in tests and in ``benchmarks/`` (``kernels/sweep.py`` is the
-variant with a proven bound, equal to R3).
+more than the cell's margin to the horizon (times ``unsure``), the cell walks
+its own sight line exactly as R3 does, but only over the grid lines within
+``window`` of the lines where each of the two rays met its horizon: the two
+rays and the sight line cross every grid line less than a cell apart, so the
+sight line's own horizon is almost always where theirs is (the full walk
+would cost up to radius / cell steps; this one 2 x (2 window + 1)). This is a
+heuristic, not a proof: the result is an approximation to R3 whose agreement
+with the exact kernel is measured in tests and in ``benchmarks/``
+(``kernels/sweep.py`` is the variant with a proven bound, equal to R3).
 """
 
 import math
@@ -34,9 +38,9 @@ import numpy as np
 from numba import njit, prange
 
 from .geometry import distance_at
-from .los import NO_HORIZON, horizon_to, settle_cell
+from .los import NO_HORIZON, horizon_over, settle_cell
 
-UNSURE = 2  # vis code of a cell the rays either side disagree about; settled with the exact walk
+UNSURE = 2  # vis code of a cell the rays either side disagree about; settled by its own windowed walk
 
 
 # error_model="numpy": float division without Python's zero check, so LLVM can vectorise the arithmetic passes.
@@ -53,8 +57,9 @@ def _settle(count, ground, hnear, spread, x, y, z0, target_m, inv_2reff, radius_
     ground, x, y (m, east and north of the observer), hnear (horizon between the rays either side) and spread
     (how far those two rays' horizons differ) are per cell; vis and mvh may be grid slices. A cell whose target
     is within unsure x spread of the horizon (tangents) is marked UNSURE: its own sight line may fall either
-    side.
+    side. Returns how many cells are UNSURE.
     """
+    n_unsure = 0
     for j in range(count):
         d = math.sqrt(x[j] * x[j] + y[j] * y[j])
         g = ground[j]
@@ -63,9 +68,11 @@ def _settle(count, ground, hnear, spread, x, y, z0, target_m, inv_2reff, radius_
         need = max(z0 + h * d + drop - g, 0.0)  # h = -inf (no horizon): -inf -> 0
         out = (d > radius_m) | (g != g)  # g != g: void (NaN)
         gap = (g + target_m - drop - z0) / d - h
-        code = np.uint8(UNSURE) if abs(gap) <= unsure * spread[j] else np.uint8(gap >= 0.0)
-        vis[j] = np.uint8(0) if out else code
+        doubt = (abs(gap) <= unsure * spread[j]) & (not out)
+        vis[j] = np.uint8(UNSURE) if doubt else np.uint8((gap >= 0.0) & (not out))
         mvh[j] = np.nan if out else need
+        n_unsure += doubt
+    return n_unsure
 
 
 @njit(cache=True, nogil=True)
@@ -174,8 +181,9 @@ def _linear_rows(row_y, row_xs):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _fold(k0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray):
-    """Fold gathered samples (buffer index k - k0) into rays k0..k_last's running horizons (max tangent).
+def _fold(k0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray, hstep, step):
+    """Fold grid line ``step``'s gathered samples (buffer index k - k0) into rays k0..k_last's running horizons
+    (max tangent, hray) and the step where each was met (hstep).
 
     Terrain is linear between the two cells either side (as in R3); a sample on a cell (w = 0) uses that
     cell alone, and a void (NaN) never lifts a horizon.
@@ -187,19 +195,45 @@ def _fold(k0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray):
         d = math.sqrt(x[j] * x[j] + y[j] * y[j])
         a = (z - d * d * inv_2reff - z0) / d
         h = hray[k]
-        hray[k] = a if a > h else h
+        up = a > h
+        hray[k] = a if up else h
+        hstep[k] = step if up else hstep[k]
 
 
 @njit(cache=True, nogil=True)
-def _octant_rows(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, unsure, sign,
-                 hs, vis, mvh):
-    """Lockstep R2 over an S (sign +1) or N (-1) octant, one row per step; cells m >= 0 (hs +1) or m < 0 (-1)."""
+def _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, r, c, pos, hstep, window,
+                   vis, mvh):
+    """Settle cell (r, c), between rays int(pos) and the next, from its own sight line's samples on the grid
+    lines within ``window`` of the lines where those two rays met their horizons (one walk if the windows
+    overlap)."""
+    last = hstep.shape[0] - 1
+    k = min(int(pos), last)
+    sa = min(hstep[k], hstep[min(k + 1, last)])
+    sb = max(hstep[k], hstep[min(k + 1, last)])
+    if sb - sa <= 2 * window + 1:
+        h = horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sa - window, sb + window)
+    else:
+        h = max(horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sa - window,
+                             sa + window),
+                horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sb - window,
+                             sb + window))
+    d = distance_at(row_y, row_xs, col_x, float(r), float(c))
+    settle_cell(elev, r0, c0, z0, r, c, d, target_m, inv_2reff, h, vis, mvh)
+
+
+@njit(cache=True, nogil=True)
+def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, unsure,
+                 window, sign, hs, vis, mvh):
+    """Lockstep R2 over an S (sign +1) or N (-1) octant, one row per step; cells m >= 0 (hs +1) or m < 0 (-1).
+    Returns how many cells were UNSURE."""
     rows, cols = elev.shape
     n = rows - 1 - r0 if sign > 0 else r0
     extent = cols - 1 - c0 if hs > 0 else c0
     if n <= 0 or cols < 2:
-        return
+        return 0
     hray = np.full(n + 1, NO_HORIZON)
+    hstep = np.zeros(n + 1, np.int64)
+    n_unsure = 0
     bufs = np.empty((5, max(n, cols) + 1))
     e0, e1, wb, x, y = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]
     m_first = 0 if hs > 0 else 1
@@ -215,31 +249,40 @@ def _octant_rows(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, ra
                 e0[j], e1[j] = _between_rays(hray, abs(lo + j - c0) * scale)
                 x[j] = row_xs[q] * col_x[lo + j]
                 y[j] = row_y[q]
-            _settle(count, elev[q, lo:lo + count], e0, e1, x, y, z0, target_m, inv_2reff, radius_m, unsure,
-                    vis[q, lo:lo + count], mvh[q, lo:lo + count])
+            if _settle(count, elev[q, lo:lo + count], e0, e1, x, y, z0, target_m, inv_2reff, radius_m, unsure,
+                       vis[q, lo:lo + count], mvh[q, lo:lo + count]):
+                for j in range(count):
+                    if vis[q, lo + j] == UNSURE:
+                        _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, q, lo + j,
+                                       abs(lo + j - c0) * scale, hstep, window, vis, mvh)
+                        n_unsure += 1
             if k_last >= 0:
                 k_last = _rays_needed(_cells_within(row_y, row_xs, col_x, False, q, c0, hs, m_first, m_last, stop_m),
                                       m_first, i, n)
         if k_last < 0:
             continue
         _gather_row(elev, row_y, row_xs, col_x, q, c0, hs, 0, k_last, i / n, e0, e1, wb, x, y)
-        _fold(0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray)
+        _fold(0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray, hstep, i)
+    return n_unsure
 
 
 @njit(cache=True, nogil=True)
-def _octant_cols(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, unsure, sign,
-                 hs, vis, mvh):
+def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, unsure,
+                 window, sign, hs, vis, mvh):
     """Lockstep R2 over an E (sign +1) or W (-1) octant, one column per step; cells m >= 0 (hs +1) or m < 0 (-1).
 
     A column's cells are a row apart in memory: they are gathered into buffers, settled, and scattered back.
+    Returns how many cells were UNSURE.
     """
     rows, cols = elev.shape
     n = cols - 1 - c0 if sign > 0 else c0
     extent = rows - 1 - r0 if hs > 0 else r0
     m_first = 0 if hs > 0 else 1
     if n <= 0 or rows < 2 or extent < m_first:
-        return
+        return 0
     hray = np.full(n + 1, NO_HORIZON)
+    hstep = np.zeros(n + 1, np.int64)
+    n_unsure = 0
     bufs = np.empty((5, max(n, rows) + 1))
     e0, e1, wb, x, y = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]
     vb = np.empty(rows, np.uint8)
@@ -258,58 +301,48 @@ def _octant_cols(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, ra
             e1[j] = elev[lo + j, q]
             x[j] = row_xs[lo + j] * cx
             y[j] = row_y[lo + j]
-        _settle(count, e1, e0, wb, x, y, z0, target_m, inv_2reff, radius_m, unsure, vb, mb)
+        any_unsure = _settle(count, e1, e0, wb, x, y, z0, target_m, inv_2reff, radius_m, unsure, vb, mb)
         for j in range(count):
             vis[lo + j, q] = vb[j]
             mvh[lo + j, q] = mb[j]
+        if any_unsure:
+            for j in range(count):
+                if vb[j] == UNSURE:
+                    _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, lo + j, q,
+                                   abs(lo + j - r0) * scale, hstep, window, vis, mvh)
+                    n_unsure += 1
         if k_last >= 0:
             k_last = _rays_needed(_cells_within(row_y, row_xs, col_x, True, q, r0, hs, m_first, m_last, stop_m),
                                   m_first, i, n)
         if k_last < 0:
             continue
         _gather_col(elev, row_y, row_xs, linear_rows, cx, q, r0, hs, 0, k_last, i / n, e0, e1, wb, x, y)
-        _fold(0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray)
+        _fold(0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray, hstep, i)
+    return n_unsure
 
 
 @njit(cache=True, parallel=True)
 def lockstep_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, cell_m, unsure,
-                      vis, mvh):
+                      window, vis, mvh):
     """Lockstep R2 viewshed of cell (r0, c0), eye at z0 (m a.s.l.); same outputs as ``los.exact_viewshed``.
 
     elev float32 (rows, cols) with NaN on voids; void bool; frame arrays float64; cell_m the largest cell
     size (m); unsure: cells within unsure x (spread of the two rays either side) of the horizon are settled
-    with the exact R3 walk (0: none). Writes vis uint8 and mvh float32 in place; one octant per prange
-    iteration (E/W and N/S alternate, so static scheduling gives each thread both kinds), then the unsure
-    cells in parallel over rows. Returns how many cells were settled exactly.
+    by their own sight line's samples within ``window`` grid lines of the rays' horizons (unsure 0: none).
+    Writes vis uint8 and mvh float32 in place; one octant per prange iteration (E/W and N/S alternate, so
+    static scheduling gives each thread both kinds). Returns how many cells were settled by a walk.
     """
     stop_m = radius_m + 2.0 * cell_m
+    walked = np.zeros(8, np.int64)
     for o in prange(8):
         sign = 1 if o < 4 else -1
         hs = 1 if o % 2 == 0 else -1
         if o % 4 < 2:
-            _octant_cols(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, unsure,
-                         sign, hs, vis, mvh)
+            walked[o] = _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m,
+                                     stop_m, unsure, window, sign, hs, vis, mvh)
         else:
-            _octant_rows(elev, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, unsure,
-                         sign, hs, vis, mvh)
+            walked[o] = _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m,
+                                     stop_m, unsure, window, sign, hs, vis, mvh)
     vis[r0, c0] = 1
     mvh[r0, c0] = 0.0
-    rows = elev.shape[0]
-    counts = np.zeros(rows, np.int64)
-    for r in prange(rows):
-        counts[r] = _settle_unsure_row(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, r, vis, mvh)
-    return counts.sum()
-
-
-@njit(cache=True, nogil=True)
-def _settle_unsure_row(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, r, vis, mvh):
-    """Settle row r's UNSURE cells with the exact R3 walk; returns how many there were."""
-    n = 0
-    for c in range(elev.shape[1]):
-        if vis[r, c] != UNSURE:
-            continue
-        h = horizon_to(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff)
-        d = distance_at(row_y, row_xs, col_x, float(r), float(c))
-        settle_cell(elev, r0, c0, z0, r, c, d, target_m, inv_2reff, h, vis, mvh)
-        n += 1
-    return n
+    return walked.sum()
