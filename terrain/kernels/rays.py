@@ -37,9 +37,9 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .geometry import distance_at
-from .los import NO_HORIZON, horizon_over, settle_cell
+from .los import NO_HORIZON, horizon_over
 
+BLOCK = 16  # columns an E/W octant settles together (16 float32 = one 64-byte cache line per row)
 UNSURE = 2  # vis code of a cell the rays either side disagree about; settled by its own windowed walk
 
 
@@ -126,39 +126,39 @@ def _rays_needed(n_in, m_first, i, n):
 
 
 @njit(cache=True, nogil=True)
-def _gather_row(elev, row_y, row_xs, col_x, q, minor0, hs, k0, k_last, t, e0, e1, wb, x, y):
-    """Cells either side of where rays k0..k_last cross row q (step fraction t = i / n), the weight of the
-    second, and each sample's east and north offsets (m) (buffer index k - k0); samples past the grid edge are
-    clamped to it. Column coordinates are linear in the index."""
-    top = elev.shape[1] - 1.0
-    lo_max = elev.shape[1] - 2
+def _gather_row(line, row_y, row_xs, col_x, q, minor0, hs, k0, k_last, t, e0, e1, wb, x, y):
+    """Cells either side of where rays k0..k_last cross row q (elevations ``line``; step fraction t = i / n),
+    the weight of the second, and each sample's east and north offsets (m) (buffer index k - k0); samples past
+    the grid edge are clamped to it. Column coordinates are linear in the index."""
+    top = line.shape[0] - 1.0
+    lo_max = line.shape[0] - 2
     dcx = col_x[1] - col_x[0]
     for k in range(k0, k_last + 1):
         pos = min(max(minor0 + hs * (k * t), 0.0), top)
         lo = min(int(pos), lo_max)
         j = k - k0
-        e0[j] = elev[q, lo]
-        e1[j] = elev[q, lo + 1]
+        e0[j] = line[lo]
+        e1[j] = line[lo + 1]
         wb[j] = pos - lo
         x[j] = row_xs[q] * (col_x[0] + pos * dcx)
         y[j] = row_y[q]
 
 
 @njit(cache=True, nogil=True)
-def _gather_col(elev, row_y, row_xs, linear_rows, x_q, q, minor0, hs, k0, k_last, t, e0, e1, wb, x, y):
-    """``_gather_row`` for column q (column coordinate x_q), plus each sample's east and north offsets (m),
-    with the rows' northing and east scale linear between the rows (computed directly when ``linear_rows``:
-    northing linear in the row index and one east scale, as on every projected grid)."""
-    top = elev.shape[0] - 1.0
-    lo_max = elev.shape[0] - 2
+def _gather_col(line, row_y, row_xs, linear_rows, x_q, minor0, hs, k0, k_last, t, e0, e1, wb, x, y):
+    """``_gather_row`` for a column (elevations ``line``, column coordinate x_q), with the rows' northing and
+    east scale linear between the rows (computed directly when ``linear_rows``: northing linear in the row
+    index and one east scale, as on every projected grid)."""
+    top = line.shape[0] - 1.0
+    lo_max = line.shape[0] - 2
     dy = row_y[1] - row_y[0]
     for k in range(k0, k_last + 1):
         pos = min(max(minor0 + hs * (k * t), 0.0), top)
         lo = min(int(pos), lo_max)
         w = pos - lo
         j = k - k0
-        e0[j] = elev[lo, q]
-        e1[j] = elev[lo + 1, q]
+        e0[j] = line[lo]
+        e1[j] = line[lo + 1]
         wb[j] = w
         if linear_rows:
             y[j] = row_y[0] + pos * dy
@@ -201,24 +201,79 @@ def _fold(k0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray, hstep, step):
 
 
 @njit(cache=True, nogil=True)
-def _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, r, c, pos, hstep, window,
-                   vis, mvh):
-    """Settle cell (r, c), between rays int(pos) and the next, from its own sight line's samples on the grid
-    lines within ``window`` of the lines where those two rays met their horizons (one walk if the windows
-    overlap)."""
+def _gather_z(line, minor0, hs, k_last, t, z):
+    """Terrain (m) where rays 0..k_last cross a grid line (elevations ``line``; step fraction t = i / n; every
+    sample inside the grid), linear between the two cells either side (a sample on a cell uses that cell
+    alone, so a void neighbour does not leak in)."""
+    lo_max = line.shape[0] - 2
+    for k in range(k_last + 1):
+        pos = minor0 + hs * (k * t)
+        lo = min(int(pos), lo_max)
+        w = pos - lo
+        e0 = line[lo]
+        e1 = line[lo + 1]
+        z[k] = e0 * (1.0 - w) + e1 * w if w > 0.0 else e0 * 1.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _fold_linear(k_last, z, inv_len, len_2reff, step, z0, hray, hstep):
+    """``_fold`` on a grid whose rays have constant step lengths: ray k's sample on grid line ``step`` lies
+    step x len_k from the observer, so its tangent is (z - z0) / (step len_k) - step len_k / (2 r_eff)
+    (inv_len = 1 / len_k, len_2reff = len_k / (2 r_eff)), with no square root or division per sample."""
+    inv_step = 1.0 / step
+    for k in range(k_last + 1):
+        a = (z[k] - z0) * (inv_len[k] * inv_step) - step * len_2reff[k]
+        h = hray[k]
+        up = a > h
+        hray[k] = a if up else h
+        hstep[k] = step if up else hstep[k]
+
+
+@njit(cache=True, nogil=True)
+def _ray_steps(n, dmaj_m, dmin_m, inv_2reff):
+    """1 / len_k and len_k / (2 r_eff) of rays k = 0..n (minor slope k / n) on a grid with steps of dmaj_m
+    along the major axis and dmin_m along the minor one (m)."""
+    inv_len = np.empty(n + 1)
+    len_2reff = np.empty(n + 1)
+    for k in range(n + 1):
+        m = dmin_m * k / n
+        length = math.sqrt(dmaj_m * dmaj_m + m * m)
+        inv_len[k] = 1.0 / length
+        len_2reff[k] = length * inv_2reff
+    return inv_len, len_2reff
+
+
+@njit(cache=True, nogil=True)
+def _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, major_is_col, q,
+                   lo, count, minor0, scale, hstep, window, ground, x, y, vis, mvh):
+    """Settle the UNSURE cells among a grid line's cells lo..lo + count - 1 (ground, x, y, vis, mvh indexed
+    from 0) from their own sight line's samples on the grid lines within ``window`` of the lines where the
+    two rays either side (around ray |minor - minor0| x scale) met their horizons; one walk where the two
+    windows overlap. Returns how many there were."""
     last = hstep.shape[0] - 1
-    k = min(int(pos), last)
-    sa = min(hstep[k], hstep[min(k + 1, last)])
-    sb = max(hstep[k], hstep[min(k + 1, last)])
-    if sb - sa <= 2 * window + 1:
-        h = horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sa - window, sb + window)
-    else:
-        h = max(horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sa - window,
-                             sa + window),
-                horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sb - window,
-                             sb + window))
-    d = distance_at(row_y, row_xs, col_x, float(r), float(c))
-    settle_cell(elev, r0, c0, z0, r, c, d, target_m, inv_2reff, h, vis, mvh)
+    h = np.empty(1)
+    flat = np.zeros(1)
+    n_unsure = 0
+    for j in range(count):
+        if vis[j] != UNSURE:
+            continue
+        minor = lo + j
+        r, c = (minor, q) if major_is_col else (q, minor)
+        k = min(int(abs(minor - minor0) * scale), last)
+        sa = min(hstep[k], hstep[min(k + 1, last)])
+        sb = max(hstep[k], hstep[min(k + 1, last)])
+        if sb - sa <= 2 * window + 1:
+            h[0] = horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sa - window,
+                                sb + window)
+        else:
+            h[0] = max(horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sa - window,
+                                    sa + window),
+                       horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sb - window,
+                                    sb + window))
+        _settle(1, ground[j:j + 1], h, flat, x[j:j + 1], y[j:j + 1], z0, target_m, inv_2reff, radius_m, -1.0,
+                vis[j:j + 1], mvh[j:j + 1])
+        n_unsure += 1
+    return n_unsure
 
 
 @njit(cache=True, nogil=True)
@@ -236,6 +291,8 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     n_unsure = 0
     bufs = np.empty((5, max(n, cols) + 1))
     e0, e1, wb, x, y = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]
+    linear = _linear_rows(row_y, row_xs)
+    inv_len, len_2reff = _ray_steps(n, row_y[1] - row_y[0], row_xs[0] * (col_x[1] - col_x[0]), inv_2reff)
     m_first = 0 if hs > 0 else 1
     k_last = n  # a row without cells of this octant (m < 0, step 1) still feeds every ray
     for i in range(1, n + 1):
@@ -251,19 +308,46 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
                 y[j] = row_y[q]
             if _settle(count, elev[q, lo:lo + count], e0, e1, x, y, z0, target_m, inv_2reff, radius_m, unsure,
                        vis[q, lo:lo + count], mvh[q, lo:lo + count]):
-                for j in range(count):
-                    if vis[q, lo + j] == UNSURE:
-                        _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, q, lo + j,
-                                       abs(lo + j - c0) * scale, hstep, window, vis, mvh)
-                        n_unsure += 1
+                n_unsure += _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff,
+                                           radius_m, False, q, lo, count, c0, scale, hstep, window,
+                                           elev[q, lo:lo + count], x, y, vis[q, lo:lo + count],
+                                           mvh[q, lo:lo + count])
             if k_last >= 0:
                 k_last = _rays_needed(_cells_within(row_y, row_xs, col_x, False, q, c0, hs, m_first, m_last, stop_m),
                                       m_first, i, n)
         if k_last < 0:
             continue
-        _gather_row(elev, row_y, row_xs, col_x, q, c0, hs, 0, k_last, i / n, e0, e1, wb, x, y)
-        _fold(0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray, hstep, i)
+        k_in = min(k_last, extent * n // i)  # rays whose sample on this line is inside the grid
+        k_use = min(k_last, k_in + 1)  # no cell on this line or beyond is between rays past k_in + 1
+        if linear:
+            _gather_z(elev[q], c0, hs, k_in, i / n, e0)
+            _fold_linear(k_in, e0, inv_len, len_2reff, i, z0, hray, hstep)
+            k_first = k_in + 1
+        else:
+            k_first = 0
+        if k_first <= k_use:
+            _gather_row(elev[q], row_y, row_xs, col_x, q, c0, hs, k_first, k_use, i / n, e0, e1, wb, x, y)
+            _fold(k_first, k_use, e0, e1, wb, x, y, z0, inv_2reff, hray, hstep, i)
     return n_unsure
+
+
+@njit(cache=True, nogil=True)
+def _load_block(elev, q_first, sign, nb, r_lo, r_hi, eb):
+    """Copy columns q_first, q_first + sign, ... (nb of them), rows r_lo..r_hi, into the rows of eb."""
+    for r in range(r_lo, r_hi + 1):
+        for b in range(nb):
+            eb[b, r] = elev[r, q_first + sign * b]
+
+
+@njit(cache=True, nogil=True)
+def _store_block(vb, mb, q_first, sign, nb, i_first, r0, hs, m_first, extent, vis, mvh):
+    """Write a block's settled columns back to the grid: column b (step i_first + b) owns the rows
+    r0 + hs m, m_first <= m <= min(step, extent)."""
+    for m in range(m_first, min(i_first + nb - 1, extent) + 1):
+        r = r0 + hs * m
+        for b in range(max(0, m - i_first), nb):
+            vis[r, q_first + sign * b] = vb[b, r]
+            mvh[r, q_first + sign * b] = mb[b, r]
 
 
 @njit(cache=True, nogil=True)
@@ -271,8 +355,9 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
                  window, sign, hs, vis, mvh):
     """Lockstep R2 over an E (sign +1) or W (-1) octant, one column per step; cells m >= 0 (hs +1) or m < 0 (-1).
 
-    A column's cells are a row apart in memory: they are gathered into buffers, settled, and scattered back.
-    Returns how many cells were UNSURE.
+    A column's cells are a row apart in memory, so the octant works on blocks of BLOCK columns: their
+    elevations are copied into contiguous lines first (one cache line per row, not one per cell), settled
+    there, and written back a row at a time. Returns how many cells were UNSURE.
     """
     rows, cols = elev.shape
     n = cols - 1 - c0 if sign > 0 else c0
@@ -285,12 +370,24 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     n_unsure = 0
     bufs = np.empty((5, max(n, rows) + 1))
     e0, e1, wb, x, y = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]
-    vb = np.empty(rows, np.uint8)
-    mb = np.empty(rows, np.float32)
+    eb = np.empty((BLOCK, rows), elev.dtype)
+    vb = np.empty((BLOCK, rows), np.uint8)
+    mb = np.empty((BLOCK, rows), np.float32)
     linear_rows = _linear_rows(row_y, row_xs)
+    inv_len, len_2reff = _ray_steps(n, row_xs[0] * (col_x[1] - col_x[0]), row_y[1] - row_y[0], inv_2reff)
     k_last = n
+    i_first = 1
+    nb = 0
     for i in range(1, n + 1):
         q = c0 + sign * i
+        b = (i - 1) % BLOCK
+        if b == 0:  # rows the block's cells and ray samples can touch, one spare either side
+            i_first = i
+            nb = min(BLOCK, n - i + 1)
+            span = min(i + nb - 1, extent) + 1
+            _load_block(elev, q, sign, nb, max(0, min(r0, r0 + hs * span) - 1),
+                        min(rows - 1, max(r0, r0 + hs * span) + 1), eb)
+        line = eb[b]
         m_last = min(i, extent)
         count = m_last - m_first + 1
         lo = r0 + m_first if hs > 0 else r0 - m_last  # the line's cells are rows lo .. lo + count - 1
@@ -298,26 +395,31 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
         cx = col_x[q]
         for j in range(count):
             e0[j], wb[j] = _between_rays(hray, abs(lo + j - r0) * scale)
-            e1[j] = elev[lo + j, q]
             x[j] = row_xs[lo + j] * cx
             y[j] = row_y[lo + j]
-        any_unsure = _settle(count, e1, e0, wb, x, y, z0, target_m, inv_2reff, radius_m, unsure, vb, mb)
-        for j in range(count):
-            vis[lo + j, q] = vb[j]
-            mvh[lo + j, q] = mb[j]
-        if any_unsure:
-            for j in range(count):
-                if vb[j] == UNSURE:
-                    _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, lo + j, q,
-                                   abs(lo + j - r0) * scale, hstep, window, vis, mvh)
-                    n_unsure += 1
+        if _settle(count, line[lo:lo + count], e0, wb, x, y, z0, target_m, inv_2reff, radius_m, unsure,
+                   vb[b, lo:lo + count], mb[b, lo:lo + count]):
+            n_unsure += _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m,
+                                       True, q, lo, count, r0, scale, hstep, window, line[lo:lo + count], x, y,
+                                       vb[b, lo:lo + count], mb[b, lo:lo + count])
+        if b == nb - 1:
+            _store_block(vb, mb, c0 + sign * i_first, sign, nb, i_first, r0, hs, m_first, extent, vis, mvh)
         if k_last >= 0:
             k_last = _rays_needed(_cells_within(row_y, row_xs, col_x, True, q, r0, hs, m_first, m_last, stop_m),
                                   m_first, i, n)
         if k_last < 0:
             continue
-        _gather_col(elev, row_y, row_xs, linear_rows, cx, q, r0, hs, 0, k_last, i / n, e0, e1, wb, x, y)
-        _fold(0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray, hstep, i)
+        k_in = min(k_last, extent * n // i)  # as in _octant_rows
+        k_use = min(k_last, k_in + 1)
+        if linear_rows:
+            _gather_z(line, r0, hs, k_in, i / n, e0)
+            _fold_linear(k_in, e0, inv_len, len_2reff, i, z0, hray, hstep)
+            k_first = k_in + 1
+        else:
+            k_first = 0
+        if k_first <= k_use:
+            _gather_col(line, row_y, row_xs, linear_rows, cx, r0, hs, k_first, k_use, i / n, e0, e1, wb, x, y)
+            _fold(k_first, k_use, e0, e1, wb, x, y, z0, inv_2reff, hray, hstep, i)
     return n_unsure
 
 
