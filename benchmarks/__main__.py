@@ -76,6 +76,19 @@ def bench_single(quick: bool, work: Path) -> dict:
             "mean": float(np.nanmean(np.abs(fast.min_visible_height_m - exact.min_visible_height_m)[inside])),
             "p99": float(np.nanpercentile(np.abs(fast.min_visible_height_m - exact.min_visible_height_m)[inside], 99))},
     }
+    # the fast method's re-walk threshold (constants.FAST_UNSURE_FRACTION): speed against agreement
+    default = constants.FAST_UNSURE_FRACTION
+    out["fast_unsure_sweep"] = []
+    try:
+        for frac in (0.0, 0.25, 1.0, 4.0):
+            constants.FAST_UNSURE_FRACTION = frac
+            res = terrain.viewshed(dem, 0.0, 0.0, **kw)
+            out["fast_unsure_sweep"].append({"fraction": frac, **measure.repeat(
+                lambda: terrain.viewshed(dem, 0.0, 0.0, **kw), 3),
+                "agreement_with_exact": _agree(res.visible, exact.visible, inside),
+                "cells_walked": res.stats["cells_walked"]})
+    finally:
+        constants.FAST_UNSURE_FRACTION = default
     # threads
     before = numba.get_num_threads()
     numba.set_num_threads(1)

@@ -82,13 +82,17 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                       f"(first call incl. compilation); warm numba cache: {_f(s['cold_warm_cache']['first_call_s'], '{:.2f}')} s",
                       f"- peak RSS over baseline during the call: {_f(s['cold_warm_cache']['peak_rss_over_baseline_mib'], '{:.0f}')} MiB "
                       f"= {_f(s['peak_rss_over_dem_ratio'], '{:.2f}')}x the DEM's float32 size ({_f(s['dem_float32_mib'], '{:.0f}')} MiB)",
-                      f"- cells settled by their own sight-line walk, fast method (windowed re-walks; exact walks "
-                      f"before 2026-11-25 session 4): {_walked(s['ours_fast'])}"
-                      + (f"; checked method (exact re-checks): {_walked(s['ours_checked'])}" if "ours_checked" in s else ""),
+                      f"- cells settled by a sight-line walk (what each method's walks are: README, Viewshed methods): "
+                      f"fast {_walked(s['ours_fast'])}"
+                      + (f"; checked {_walked(s['ours_checked'])}" if "ours_checked" in s else ""),
                       *([f"- fast minimum-visible-height error vs exact: mean "
                          f"{s['fast_min_visible_height_abs_error_m']['mean']:.3f} m, p99 "
                          f"{s['fast_min_visible_height_abs_error_m']['p99']:.3f} m"]
-                        if "fast_min_visible_height_abs_error_m" in s else []), ""]
+                        if "fast_min_visible_height_abs_error_m" in s else []),
+                      *(["- fast re-walk threshold (`constants.FAST_UNSURE_FRACTION`): "
+                         + "; ".join(f"{r['fraction']:g} -> {r['median_s']:.3f} s, agreement "
+                                     f"{r['agreement_with_exact']:.5f}, {r['cells_walked']} walked"
+                                     for r in s["fast_unsure_sweep"])] if "fast_unsure_sweep" in s else []), ""]
         if "real" in w:
             s = w["real"]
             g = s.get("gdal_viewshed", {})

@@ -44,9 +44,9 @@ FAST_RECHECK_MARGIN_M = 0.25
 #: horizon tangents) from the interpolated horizon: the cell's own sight line is
 #: sampled on the grid lines within FAST_WALK_WINDOW of the lines where those two
 #: rays met their horizons (kernels/rays.py). Agreement with exact, worst test
-#: case / 3601x3601 benchmark tile: 0 (no re-walks) 99.22 % / 99.978 %;
-#: 0.25 99.67 % / 99.992 %; 1 99.89 % / 99.998 %; 4 99.93 % / 99.999 % at
-#: ~1.3x the time (benchmarks/RESULTS.md).
+#: case / 3601x3601 benchmark tile: 0 (no re-walks) 99.22 % / 99.979 %;
+#: 0.25 99.67 % / 99.992 %; 1 99.89 % / 99.998 %; 4 99.93 % / 99.999 %. Time on
+#: the tile: 0.059 / 0.063 / 0.064 / 0.075 s (benchmarks/RESULTS.md, "windowed").
 FAST_UNSURE_FRACTION = 1.0
 #: Half-width (grid lines) of the windows of those re-walks. With it, the
 #: re-walk agrees with the full exact walk on all but ~1e-5 of the cells of the

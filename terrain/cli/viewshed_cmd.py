@@ -26,7 +26,7 @@ from .options import (
 @refraction_opt
 @curvature_opt
 @click.option("--method", type=click.Choice(["fast", "checked", "exact"]), default="fast", show_default=True,
-              help="fast: lockstep R2 (>= 99.5 % of cells agree with exact); checked: R2 sweep + exact re-check "
+              help="fast: lockstep R2 with windowed re-walks (>= 99.8 % of cells agree with exact); checked: R2 sweep + exact re-check "
               "of every cell whose answer the sweep cannot prove (equal to exact); exact: R3 sight line to every cell.")
 @click.option("--mvh", type=click.Path(dir_okay=False), default=None,
               help="Also write the minimum-visible-height GeoTIFF (m above ground; float32, NaN nodata).")
