@@ -52,6 +52,56 @@ def test_exact_matches_naive_on_random_grids(z, obs, h, ht, curvature):
         assert not (diff & ~ties).any()
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    z=arrays(np.float64, st.tuples(st.integers(2, 16), st.integers(2, 16)),
+             elements=st.floats(0, 200, allow_nan=False, width=32)),
+    obs=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+    h=st.floats(0, 30),
+    ht=st.floats(0, 10),
+)
+def test_fast_and_checked_on_random_grids(z, obs, h, ht):
+    """checked equals exact (up to exact ties); fast keeps the invariants every method shares: visibility is
+    its own minimum visible height test, the observer's neighbours are visible, every cell is settled."""
+    rows, cols = z.shape
+    r0, c0 = min(int(obs[0] * rows), rows - 1), min(int(obs[1] * cols), cols - 1)
+    dem = make_dem(z, cell_m=1000.0)
+    kw = dict(observer_height=h, target_height=ht, radius_m=1e7)
+    exact = _vs(dem, r0, c0, method="exact", **kw)
+    checked = _vs(dem, r0, c0, method="checked", **kw)
+    diff = checked.visible != exact.visible
+    if diff.any():
+        inv2r = inverse_2reff(True, constants.REFRACTION_LIGHT)
+        assert not (diff & ~_near_ties(dem, r0, c0, float(dem.elevation[r0, c0]) + h, ht, inv2r)).any()
+    fast = _vs(dem, r0, c0, **kw)
+    mvh = fast.min_visible_height_m
+    assert not np.isnan(mvh).any() and (mvh >= 0).all()
+    clear = np.abs(mvh - ht) > 1e-4 * (1 + mvh)  # float32 mvh: leave exact ties aside
+    np.testing.assert_array_equal(fast.visible[clear], (mvh <= ht)[clear])
+    assert fast.visible[max(r0 - 1, 0):r0 + 2, max(c0 - 1, 0):c0 + 2].all()
+
+
+def test_fast_agrees_with_exact_over_many_white_noise_grids():
+    """Uncorrelated terrain is the hardest case for interpolating between rays: over 200 seeded random grids
+    (3..40 cells a side, random observer, heights and curvature) >= 99.5 % of all cells agree (99.85 %
+    measured when written; single small grids go down to ~99 %)."""
+    rng = np.random.default_rng(0)
+    agree = total = 0
+    for _ in range(200):
+        rows, cols = rng.integers(3, 40, 2)
+        dem = make_dem(rng.uniform(0, 200, (rows, cols)), cell_m=float(rng.choice([30.0, 1000.0])))
+        r0, c0 = int(rng.integers(0, rows)), int(rng.integers(0, cols))
+        kw = dict(observer_height=float(rng.uniform(0, 30)), target_height=float(rng.uniform(0, 10)),
+                  radius_m=1e7, curvature=bool(rng.integers(2)))
+        fast = _vs(dem, r0, c0, **kw)
+        exact = _vs(dem, r0, c0, method="exact", **kw)
+        inside = ~np.isnan(exact.min_visible_height_m)
+        agree += int((fast.visible == exact.visible)[inside].sum())
+        total += int(inside.sum())
+    print(f"white noise: fast/exact agreement {agree / total:.5f} over {total} cells")
+    assert agree / total >= 0.995
+
+
 def _near_ties(dem, r0, c0, z0, ht, inv2r):
     """Cells whose target angle is within 1e-9 of some sample angle before them (naive margin)."""
     e = dem.elevation.astype(np.float64)
