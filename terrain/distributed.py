@@ -21,7 +21,7 @@ from . import constants
 from .elevation import Dem
 from .errors import InvalidParameterError
 from .kernels import count as count_kernels
-from .total import SectorGrid, check_method, sector_areas, sector_grid
+from .total import SectorGrid, check_method, observer_region, sector_areas, sector_grid
 from .viewshed import _check_physics, _prepare_observers, inverse_2reff
 
 
@@ -59,12 +59,13 @@ def total_viewshed_dask(dem: Dem, radius_m: float, *, client, observer_height=co
                         target_height=constants.TARGET_HEIGHT_M, refraction=constants.REFRACTION_LIGHT,
                         curvature: bool = True, stride: int = 1, method: str = constants.TOTAL_VIEWSHED_METHOD,
                         n_directions: int = constants.TOTAL_VIEWSHED_DIRECTIONS, tile: int = 256,
-                        retries: int = 2, progress=None) -> np.ndarray:
+                        retries: int = 2, progress=None, region=None) -> np.ndarray:
     """``terrain.total_viewshed`` computed as tile + halo tasks on a Dask ``client``.
 
     ``tile`` is the tile side in observer cells (sector method: observer rows per band of full rows); ``retries`` re-runs a failed task (a task that still
     fails raises: no tile is silently dropped). ``progress`` is a tqdm-like factory ``progress(total=)``.
-    Returns float32 km^2 per observer cell (NaN elsewhere), identical to the single-process result.
+    Returns float32 km^2 per observer cell (NaN elsewhere), identical to the single-process result;
+    ``region`` as in ``total_viewshed``.
     """
     check_method(method, n_directions, stride)
     h0, ht, radius, k = _check_physics(observer_height, target_height, radius_m, refraction)
@@ -73,35 +74,38 @@ def total_viewshed_dask(dem: Dem, radius_m: float, *, client, observer_height=co
         raise InvalidParameterError(f"tile {tile} must be >= 1")
     out = np.full(dem.shape, np.nan, np.float32)
     inv2r = inverse_2reff(curvature, k)
+    box = observer_region(dem, region, stride)
     if method == "sector":
-        futures = _submit_sector(client, dem, sector_grid(dem, radius), stride, tile, h0, ht, inv2r, radius,
+        futures = _submit_sector(client, dem, sector_grid(dem, radius), box, stride, tile, h0, ht, inv2r, radius,
                                  n_directions, retries)
     else:
-        futures = _submit_fast(client, dem, stride, tile, h0, ht, inv2r, radius, retries)
+        futures = _submit_fast(client, dem, box, stride, tile, h0, ht, inv2r, radius, retries)
     return _gather(futures, out, progress)
 
 
-def _submit_sector(client, dem, grid: SectorGrid, stride, tile, h0, ht, inv2r, radius, n_dir, retries):
-    """Sector method: bands of ``tile`` observer rows across the whole width (the rays of a row share
+def _submit_sector(client, dem, grid: SectorGrid, box, stride, tile, h0, ht, inv2r, radius, n_dir, retries):
+    """Sector method: bands of ``tile`` observer rows across the region's width (the rays of a row share
     its loads, so full rows keep the vector loops long); each band ships its rows plus a halo of
     ``half_rows`` + 3 rows."""
-    rows, cols = dem.shape
+    rows = dem.shape[0]
+    r_first, r_last, c_first, c_end = box
     span = tile * stride  # band height in cells, a multiple of the stride so the lattice is unchanged
     futures = {}
-    for r_start in range(0, rows, span):
-        r_end = min(rows, r_start + span)
+    for r_start in range(r_first, r_last, span):
+        r_end = min(r_last, r_start + span)
         ra, rb = max(0, r_start - grid.half_rows - 3), min(rows, r_end + grid.half_rows + 3)
         band = SectorGrid(grid.geographic, grid.row_coord[ra:rb].copy(), grid.col_step, grid.row_scale[ra:rb].copy(),
                           grid.half_rows, grid.max_steps)
         fut = client.submit(_sector_task, np.ascontiguousarray(dem.elevation[ra:rb]), band,
-                            np.arange(r_start, r_end, stride) - ra, 0, cols, stride, h0, ht, inv2r, radius, n_dir,
-                            retries=retries, pure=False)
-        futures[fut] = (slice(r_start, r_end, stride), slice(0, cols, stride))
+                            np.arange(r_start, r_end, stride) - ra, c_first, c_end, stride, h0, ht, inv2r, radius,
+                            n_dir, retries=retries, pure=False)
+        futures[fut] = (slice(r_start, r_end, stride), slice(c_first, c_end, stride))
     return futures
 
 
-def _submit_fast(client, dem, stride, tile, h0, ht, inv2r, radius, retries):
-    rr, cc = np.mgrid[0 : dem.shape[0] : stride, 0 : dem.shape[1] : stride]
+def _submit_fast(client, dem, box, stride, tile, h0, ht, inv2r, radius, retries):
+    r_first, r_last, c_first, c_end = box
+    rr, cc = np.mgrid[r_first:r_last:stride, c_first:c_end:stride]
     ok = ~dem.void[rr, cc]
     cells = np.stack([rr[ok], cc[ok]], axis=1)
     if len(cells) == 0:

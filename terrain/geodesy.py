@@ -142,14 +142,20 @@ def _fields(frame):
     return frame.row_y_m, frame.row_x_scale, frame.col_x, frame.row_conv
 
 
-def grid_axes(transform, crs, shape, obs_row: float, obs_col: float):
-    """Cell-centre coordinates of rows and columns (radians if geographic), the flag, and the scale factor."""
+def cell_centres(transform, crs, shape):
+    """Cell-centre coordinates of rows and columns (radians if geographic, else CRS units) and the flag."""
     rows, cols = shape
     y = transform.f + transform.e * (np.arange(rows, dtype=np.float64) + 0.5)
     x = transform.c + transform.a * (np.arange(cols, dtype=np.float64) + 0.5)
     if crs is not None and crs.is_geographic:
-        return np.radians(y), np.radians(x), True, 1.0
-    return y, x, False, _point_scale(transform, crs, obs_row, obs_col)
+        return np.radians(y), np.radians(x), True
+    return y, x, False
+
+
+def grid_axes(transform, crs, shape, obs_row: float, obs_col: float):
+    """``cell_centres`` and the projection's point scale factor at cell (obs_row, obs_col) (1 if geographic)."""
+    y, x, geographic = cell_centres(transform, crs, shape)
+    return y, x, geographic, 1.0 if geographic else _point_scale(transform, crs, obs_row, obs_col)
 
 
 def _point_scale(transform, crs, obs_row, obs_col):

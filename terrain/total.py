@@ -43,7 +43,7 @@ class SectorGrid:
 
 def sector_grid(dem: Dem, radius_m: float) -> SectorGrid:
     """The sector kernel's view of ``dem`` for rays of ``radius_m``."""
-    row_coord, _, geographic, _ = geodesy.grid_axes(dem.transform, dem.crs, dem.shape, 0.0, 0.0)
+    row_coord, _, geographic = geodesy.cell_centres(dem.transform, dem.crs, dem.shape)
     if geographic:
         col_step = math.radians(dem.transform.a)
         scale = np.ones(dem.shape[0])
@@ -71,6 +71,23 @@ def sector_areas(elev, grid: SectorGrid, obs_rows, c_first: int, c_end: int, str
         elev, grid.geographic, grid.row_coord, grid.col_step, grid.row_scale, constants.WGS84_A_M,
         constants.WGS84_E2, np.asarray(obs_rows, np.int64), int(c_first), int(c_end), int(stride), observer_m,
         target_m, inv_2reff, radius_m, int(n_directions), grid.half_rows, grid.max_steps)
+
+
+def observer_region(dem: Dem, region, stride: int) -> tuple[int, int, int, int]:
+    """First lattice row, end row, first lattice column, end column of the observers in ``region``
+    ((row_start, row_end, col_start, col_end), half-open; None: the whole grid) on the stride lattice
+    anchored at cell (0, 0); InvalidParameterError if the region is empty or leaves the grid."""
+    rows, cols = dem.shape
+    if region is None:
+        return 0, rows, 0, cols
+    try:
+        ra, rb, ca, cb = (int(v) for v in region)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"region {region!r} must be (row_start, row_end, col_start, col_end)") from None
+    if not (0 <= ra < rb <= rows and 0 <= ca < cb <= cols):
+        raise InvalidParameterError(f"region {region!r} must be a non-empty block of the {rows}x{cols} grid")
+    s = int(stride)
+    return -(-ra // s) * s, rb, -(-ca // s) * s, cb
 
 
 def check_device(device: str, method: str, client) -> None:
@@ -111,6 +128,7 @@ def total_viewshed(
     client=None,
     tile: int = 256,
     progress=None,
+    region: tuple[int, int, int, int] | None = None,
 ) -> np.ndarray:
     """Total viewshed: visible area (km^2, float32) within ``radius_m`` from every ``stride``-th cell.
 
@@ -118,27 +136,31 @@ def total_viewshed(
     module docstring); ``n_directions`` sectors for "sector"; ``device="cuda"`` runs the sector kernel on a
     CUDA GPU (``kernels/cuda.py``; DeviceUnavailableError without one, never a silent CPU run). With a Dask ``client`` the grid is cut into
     ``tile`` x ``tile`` observer tiles with a halo of the radius and computed on the cluster
-    (``terrain.distributed``); the result is identical bit for bit.
+    (``terrain.distributed``); the result is identical bit for bit. ``region`` (row_start, row_end,
+    col_start, col_end; half-open cell indices) limits the observers to that block (the terrain around them
+    is still the whole DEM); the stride lattice stays anchored at cell (0, 0), so a region's values equal
+    the whole grid's there.
     """
     check_method(method, n_directions, stride)
     check_device(device, method, client)
+    ra, rb, ca, cb = observer_region(dem, region, stride)
     if client is not None:
         from .distributed import total_viewshed_dask
 
         return total_viewshed_dask(dem, radius_m, client=client, observer_height=observer_height,
                                    target_height=target_height, refraction=refraction, curvature=curvature,
                                    stride=stride, method=method, n_directions=n_directions, tile=tile,
-                                   progress=progress)
+                                   progress=progress, region=region)
     h0, ht, radius, k = _check_physics(observer_height, target_height, radius_m, refraction)
     stride = int(stride)
     out = np.full(dem.shape, np.nan, np.float32)
     if method == "sector":
         grid = sector_grid(dem, radius)
-        area = sector_areas(dem.elevation, grid, np.arange(0, dem.shape[0], stride), 0, dem.shape[1], stride,
+        area = sector_areas(dem.elevation, grid, np.arange(ra, rb, stride), ca, cb, stride,
                             h0, ht, inverse_2reff(curvature, k), radius, n_directions, device)
-        out[::stride, :] = area / 1e6  # the kernel leaves off-lattice columns NaN
+        out[ra:rb:stride, :] = area / 1e6  # the kernel leaves columns off the lattice or the region NaN
         return out
-    rr, cc = np.mgrid[0 : dem.shape[0] : stride, 0 : dem.shape[1] : stride]
+    rr, cc = np.mgrid[ra:rb:stride, ca:cb:stride]
     ok = ~dem.void[rr, cc]
     cells = np.stack([rr[ok], cc[ok]], axis=1)
     out[cells[:, 0], cells[:, 1]] = visible_areas(dem, cells, observer_height=h0, target_height=ht,

@@ -5,6 +5,7 @@ import pytest
 import rasterio
 from click.testing import CliRunner
 
+import terrain
 from terrain.cli.main import cli
 
 
@@ -83,6 +84,11 @@ def test_visibility_map_writes_a_geotiff_with_its_method(runner, tmp_path):
         assert json.loads(ds.tags()["terrain_visibility_map"])["radius_m"] == 5000
     assert 0 < float(np.nanmax(area)) <= np.pi * 5**2 * 1.01
     assert (tmp_path / "tv.png").stat().st_size > 0
+    # only the observers within the extent are computed, and they equal the whole grid's values there
+    whole = terrain.total_viewshed(terrain.load_dem(48.2828, 37.1828, 13_000), 5000.0, observer_height=10.0,
+                                   target_height=2.0)
+    assert whole.shape == area.shape and np.isfinite(area).sum() == summary["observers"]
+    np.testing.assert_array_equal(area[np.isfinite(area)], whole[np.isfinite(area)])
     bad = runner.invoke(cli, ["visibility-map", "48.2828", "37.1828", "-o", str(tmp_path / "b.tif"),
                               "--directions", "2"])
     assert bad.exit_code == 1 and "n_directions" in bad.stderr and "Traceback" not in bad.output

@@ -110,6 +110,19 @@ def test_stride_voids_and_bad_parameters(dem, method):
 
 
 @pytest.mark.parametrize("method", METHODS)
+def test_region_is_the_whole_grid_result_there(dem, method):
+    every = total_viewshed(dem, 500.0, stride=2, method=method, **KW)
+    part = total_viewshed(dem, 500.0, stride=2, method=method, region=(5, 20, 7, 31), **KW)
+    inside = np.zeros(dem.shape, bool)
+    inside[5:20, 7:31] = True
+    np.testing.assert_array_equal(part[inside], every[inside])  # same lattice, same values
+    assert np.isnan(part[~inside]).all() and np.isfinite(part[6:20:2, 8:31:2]).all()
+    for bad in [(5, 5, 0, 10), (0, 10, -1, 5), (0, 49, 0, 10), (1, 2, 3)]:
+        with pytest.raises(terrain.InvalidParameterError, match="region"):
+            total_viewshed(dem, 500.0, method=method, region=bad)
+
+
+@pytest.mark.parametrize("method", METHODS)
 def test_identical_on_1_and_2_threads(dem, method):
     two = total_viewshed(dem, 700.0, method=method, **KW)
     before = numba.get_num_threads()
@@ -147,6 +160,10 @@ def test_dask_1_and_2_workers_are_bit_identical(dem, cluster, method):
 
     single = total_viewshed_dask(dem, 700.0, client=_Pinned(cluster, first), tile=7, stride=2, method=method, **KW)
     np.testing.assert_array_equal(single, total_viewshed(dem, 700.0, stride=2, method=method, **KW))
+    box = (3, 30, 5, 22)
+    np.testing.assert_array_equal(total_viewshed(dem, 700.0, client=cluster, tile=5, stride=2, method=method,
+                                                 region=box, **KW),
+                                  total_viewshed(dem, 700.0, stride=2, method=method, region=box, **KW))
 
 
 @pytest.mark.parametrize("method", METHODS)

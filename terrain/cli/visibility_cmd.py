@@ -52,6 +52,14 @@ def visibility_map(lat, lon, output, extent_km, radius_km, observer_height, targ
     extent_m = check_finite("--extent", extent_km, minimum=0) * 1000
     radius_m = check_finite("--radius", radius_km, minimum=0) * 1000
     dem = el.dem_for(dem_path, lat, lon, extent_m + radius_m)
+    from .. import geodesy
+
+    lon_g, lat_g = dem.cell_center_lonlat(*np.mgrid[0 : dem.shape[0], 0 : dem.shape[1]])
+    dist, _ = geodesy.distance_azimuth(lat, lon, lat_g, lon_g)
+    outside = np.asarray(dist).reshape(dem.shape) > extent_m
+    outside.flat[np.argmin(dist)] = False  # the centre's own cell, even with --extent 0
+    rows, cols = np.nonzero(~outside)
+    region = (rows.min(), rows.max() + 1, cols.min(), cols.max() + 1)  # observers only around the extent
     client = cluster = None
     if scheduler or workers:
         from distributed import Client, LocalCluster
@@ -65,7 +73,7 @@ def visibility_map(lat, lon, output, extent_km, radius_km, observer_height, targ
         t0 = time.perf_counter()
         area = total_viewshed(dem, radius_m, observer_height=observer_height, target_height=target_height,
                               refraction=refraction, stride=stride, method=method, n_directions=n_directions, device=device,
-                              client=client, tile=tile,
+                              client=client, tile=tile, region=region,
                               progress=None if quiet or as_json else (lambda total: tqdm(total=total, desc="tiles")))
         secs = time.perf_counter() - t0
     finally:
@@ -73,11 +81,7 @@ def visibility_map(lat, lon, output, extent_km, radius_km, observer_height, targ
             client.close()
         if cluster is not None:
             cluster.close()
-    lon_g, lat_g = dem.cell_center_lonlat(*np.mgrid[0 : dem.shape[0], 0 : dem.shape[1]])
-    from .. import geodesy
-
-    dist, _ = geodesy.distance_azimuth(lat, lon, lat_g, lon_g)
-    area[np.asarray(dist).reshape(dem.shape) > extent_m] = np.nan
+    area[outside] = np.nan
     summary = {"centre": {"lat": lat, "lon": lon}, "extent_m": extent_m, "radius_m": radius_m,
                "observer_height_m": observer_height, "target_height_m": target_height, "refraction_k": refraction,
                "method": method, "n_directions": n_directions if method == "sector" else None,
