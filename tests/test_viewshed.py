@@ -28,15 +28,19 @@ def _agreement(a, b):
 
 # --- exact kernel vs the naive reference -----------------------------------------------------
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    z=arrays(np.float64, st.tuples(st.integers(3, 14), st.integers(3, 14)),
+# random small grids (m), observer position (fractions of the grid), eye and target heights (m)
+RANDOM_GRID = dict(
+    z=arrays(np.float64, st.tuples(st.integers(2, 16), st.integers(2, 16)),
              elements=st.floats(0, 200, allow_nan=False, width=32)),
     obs=st.tuples(st.floats(0, 1), st.floats(0, 1)),
     h=st.floats(0, 30),
     ht=st.floats(0, 10),
-    curvature=st.booleans(),
 )
+RANDOM_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@RANDOM_SETTINGS
+@given(**RANDOM_GRID, curvature=st.booleans())
 def test_exact_matches_naive_on_random_grids(z, obs, h, ht, curvature):
     rows, cols = z.shape
     r0, c0 = min(int(obs[0] * rows), rows - 1), min(int(obs[1] * cols), cols - 1)
@@ -52,14 +56,8 @@ def test_exact_matches_naive_on_random_grids(z, obs, h, ht, curvature):
         assert not (diff & ~ties).any()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    z=arrays(np.float64, st.tuples(st.integers(2, 16), st.integers(2, 16)),
-             elements=st.floats(0, 200, allow_nan=False, width=32)),
-    obs=st.tuples(st.floats(0, 1), st.floats(0, 1)),
-    h=st.floats(0, 30),
-    ht=st.floats(0, 10),
-)
+@RANDOM_SETTINGS
+@given(**RANDOM_GRID)
 def test_fast_and_checked_on_random_grids(z, obs, h, ht):
     """checked equals exact (up to exact ties); fast keeps the invariants every method shares: visibility is
     its own minimum visible height test, the observer's neighbours are visible, every cell is settled."""
