@@ -59,3 +59,24 @@ def test_fast_atan2_is_within_its_stated_error():
     assert stats._atan2_approx(0.0, 0.0) == 0.0
     assert stats._atan2_approx(0.0, -1.0) == pytest.approx(math.pi)
     assert stats._atan2_approx(-1.0, 0.0) == pytest.approx(-math.pi / 2)
+
+
+def test_summarize_does_not_depend_on_the_thread_count():
+    import numba
+
+    rng = np.random.default_rng(3)
+    rows, cols = 301, 257
+    vis = (rng.random((rows, cols)) < 0.2).astype(np.uint8)
+    void = rng.random((rows, cols)) < 0.01
+    args = (vis, void, (np.arange(rows) - 150.0) * 30.0, np.ones(rows), (np.arange(cols) - 100.0) * 30.0,
+            np.zeros(rows), 900.0 + rng.random(rows), 4000.0, 360)
+    many = np.zeros(360)
+    got = stats.summarize(*args, many)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = np.zeros(360)
+        assert stats.summarize(*args, one) == got  # the same sums, bit for bit
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one, many)

@@ -1,11 +1,13 @@
 """Summaries of a visibility grid: area, per-azimuth horizon, farthest point."""
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
+import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-ROW_BLOCK = 64  # rows per parallel task of summarize (each keeps its own per-azimuth horizon)
+PARTS_PER_THREAD = 4  # row parts per thread in summarize (each keeps its own per-azimuth horizon)
 BIN_EDGE_MARGIN = 1e-3  # bins (1e-3 of 1 degree = 1.7e-5 rad > the 1.2e-5 rad error of _atan2_approx)
 
 
@@ -122,38 +124,27 @@ def _summarize_row(vis, void, y, xs, conv, col_x, radius_m, n_bins, hz):
     return n_vis, b - a, n_void, far_m, far_c
 
 
-@njit(cache=True, parallel=True)
-def summarize(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m, n_bins, horizon_m):
-    """Visible and disc area (m^2), void cells in the disc, and the farthest visible cell.
+@njit(cache=True, nogil=True)
+def _summarize_rows(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m, r_start, r_end, hz, vis_row,
+                    disc_row, void_row, far_row_m, far_row_c):
+    """Rows r_start..r_end - 1 into their per-row slots (areas m^2, void count, farthest visible cell) and hz."""
+    for r in range(r_start, r_end):
+        n_vis, n_disc, void_row[r], far_row_m[r], far_row_c[r] = _summarize_row(
+            vis[r], void[r], row_y[r], row_xs[r], row_conv[r], col_x, radius_m, hz.shape[0], hz)
+        vis_row[r] = n_vis * cell_area_m2[r]
+        disc_row[r] = n_disc * cell_area_m2[r]
 
-    vis uint8 (rows, cols); cell_area_m2 float64 (rows,); writes horizon_m
-    float64 (n_bins,): farthest visible distance per azimuth bin (bin 0 centred
-    on north, clockwise). Returns (visible_m2, disc_m2, n_void, far_row, far_col, far_m).
-    Blocks of rows are summarised in parallel into per-row slots (and per-block
-    horizons) and reduced in row order, so the result does not depend on the
-    thread count.
-    """
-    rows = vis.shape[0]
-    vis_row = np.zeros(rows)
-    disc_row = np.zeros(rows)
-    void_row = np.zeros(rows, np.int64)
-    far_row_m = np.full(rows, -1.0)
-    far_row_c = np.full(rows, -1, np.int64)
-    n_blocks = (rows + ROW_BLOCK - 1) // ROW_BLOCK
-    hz_block = np.zeros((n_blocks, n_bins))
-    for blk in prange(n_blocks):
-        for r in range(blk * ROW_BLOCK, min((blk + 1) * ROW_BLOCK, rows)):
-            n_vis, n_disc, void_row[r], far_row_m[r], far_row_c[r] = _summarize_row(
-                vis[r], void[r], row_y[r], row_xs[r], row_conv[r], col_x, radius_m, n_bins, hz_block[blk])
-            vis_row[r] = n_vis * cell_area_m2[r]
-            disc_row[r] = n_disc * cell_area_m2[r]
+
+@njit(cache=True, nogil=True)
+def _reduce(vis_row, disc_row, void_row, far_row_m, far_row_c, hz_parts, horizon_m):
+    """Sum the per-row slots in row order, keep the first farthest cell, and the max horizon of the parts."""
     visible_m2 = 0.0
     disc_m2 = 0.0
     n_void = 0
     far_m = -1.0
     far_r = -1
     far_c = -1
-    for r in range(rows):
+    for r in range(vis_row.shape[0]):
         visible_m2 += vis_row[r]
         disc_m2 += disc_row[r]
         n_void += void_row[r]
@@ -162,7 +153,41 @@ def summarize(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m,
             far_r = r
             far_c = far_row_c[r]
     horizon_m[:] = 0.0
-    for blk in range(n_blocks):  # a max: the same whatever the blocks
-        for k in range(n_bins):
-            horizon_m[k] = max(horizon_m[k], hz_block[blk, k])
+    for p in range(hz_parts.shape[0]):  # a max: the same whatever the parts
+        for k in range(horizon_m.shape[0]):
+            horizon_m[k] = max(horizon_m[k], hz_parts[p, k])
     return visible_m2, disc_m2, n_void, far_r, far_c, far_m
+
+
+def summarize(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m, n_bins, horizon_m):
+    """Visible and disc area (m^2), void cells in the disc, and the farthest visible cell.
+
+    vis uint8 (rows, cols); cell_area_m2 float64 (rows,); writes horizon_m
+    float64 (n_bins,): farthest visible distance per azimuth bin (bin 0 centred
+    on north, clockwise). Returns (visible_m2, disc_m2, n_void, far_row, far_col, far_m).
+    Parts of the rows run on numba.get_num_threads() threads of a plain thread
+    pool (the kernels release the GIL; a numba prange cost 2 s more compilation
+    on a cold start) into per-row slots and per-part horizons, reduced in row
+    order, so the result does not depend on the thread count.
+    """
+    rows = vis.shape[0]
+    vis_row = np.zeros(rows)
+    disc_row = np.zeros(rows)
+    void_row = np.zeros(rows, np.int64)
+    far_row_m = np.full(rows, -1.0)
+    far_row_c = np.full(rows, -1, np.int64)
+    threads = numba.get_num_threads()
+    n_parts = max(1, min(rows, PARTS_PER_THREAD * threads if threads > 1 else 1))
+    bounds = np.linspace(0, rows, n_parts + 1).astype(np.int64)
+    hz_parts = np.zeros((n_parts, int(n_bins)))
+
+    def run(p):
+        _summarize_rows(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, float(radius_m), int(bounds[p]),
+                        int(bounds[p + 1]), hz_parts[p], vis_row, disc_row, void_row, far_row_m, far_row_c)
+
+    if n_parts == 1:
+        run(0)
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(run, range(n_parts)))
+    return _reduce(vis_row, disc_row, void_row, far_row_m, far_row_c, hz_parts, horizon_m)
