@@ -341,6 +341,29 @@ def _scale_model(dem, radius, tile, runs) -> dict:
     return model
 
 
+def bench_geographic(quick: bool, work: Path) -> dict:
+    """Single viewshed on a geographic 1" tile (.hgt, lat/lon cells, as SRTM ships): no peer, since
+    gdal_viewshed and GRASS r.viewshed need projected grids; our methods against exact."""
+    n = 1201 if quick else 3601
+    path = write_hgt(work, "N48E037", fractal_terrain(n, n, seed=2026, relief_m=300.0))
+    dem = terrain.open_dem(path)
+    lat, lon = 48.5, 37.5
+    radius = float(dem.cell_dx_m.min()) * (n // 2)  # the E-W half-width of the tile
+    kw = dict(observer_height=H_OBS, target_height=H_TGT, radius_m=radius, refraction=K)
+    terrain.viewshed(dem, lat, lon, **kw)  # JIT warm-up, excluded
+    fast = terrain.viewshed(dem, lat, lon, **kw)
+    t_fast = measure.repeat(lambda: terrain.viewshed(dem, lat, lon, **kw), 3 if quick else 5)
+    t0 = time.perf_counter()
+    exact = terrain.viewshed(dem, lat, lon, method="exact", **kw)
+    t_exact = time.perf_counter() - t0
+    inside = ~np.isnan(exact.min_visible_height_m)
+    return {"workload": f"single viewshed, geographic fractal {n}x{n} 1\" .hgt ({dem.resolution_note}), observer "
+                        f"{lat} N {lon} E {H_OBS:g} m, target {H_TGT:g} m, radius {radius / 1000:.1f} km, k={K:.4f}",
+            "ours_fast": {**t_fast, "agreement_with_exact": _agree(fast.visible, exact.visible, inside),
+                          "cells_walked": fast.stats["cells_walked"]},
+            "ours_exact": {"median_s": t_exact, "min_s": t_exact, "runs": 1}}
+
+
 def bench_floor(quick: bool, work: Path) -> dict:
     """The physical floor: one streaming pass over the DEM (read int16 .hgt, convert to float32)."""
     n = 1201 if quick else 3601
@@ -477,7 +500,8 @@ def bench_scaling(quick: bool, work: Path) -> dict:
 
 
 WORKLOADS = {"single": bench_single, "real": bench_real, "count": bench_count, "radio": bench_radio,
-             "scaling": bench_scaling, "total": bench_total, "floor": bench_floor}
+             "scaling": bench_scaling, "total": bench_total, "floor": bench_floor,
+             "geographic": bench_geographic}
 
 
 def machine() -> dict:

@@ -99,6 +99,13 @@ def write_results_md(results_dir: Path, out: Path) -> None:
             lines += [f"### {s['workload']}", "", "| tool | median s | agreement with exact R3 |", "|---|---|---|",
                       f"| terrain fast | {_f(s['ours_fast']['median_s'])} | {_f(s['ours_fast']['agreement_with_exact'], '{:.5f}')} |",
                       f"| gdal_viewshed | {_f(g.get('median_s', 'skipped'))} | {_f(g.get('agreement_with_exact', '-'), '{:.5f}')} |", ""]
+        if "geographic" in w:
+            s = w["geographic"]
+            lines += [f"### {s['workload']}", "", "| tool | median s | agreement with exact R3 |", "|---|---|---|",
+                      f"| terrain fast | {_f(s['ours_fast']['median_s'])} | "
+                      f"{_f(s['ours_fast']['agreement_with_exact'], '{:.5f}')} |",
+                      f"| terrain exact (R3) | {_f(s['ours_exact']['median_s'])} | 1 |",
+                      "", "(no peer: gdal_viewshed and GRASS r.viewshed need projected grids)", ""]
         if "count" in w:
             s = w["count"]
             lines += [f"### {s['workload']}", "", "| observers | terrain s | gdal_viewshed loop s | ratio | "
