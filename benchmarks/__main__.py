@@ -116,6 +116,15 @@ def bench_single(quick: bool, work: Path) -> dict:
                                 "agreement_with_exact": _agree(vis, exact.visible, inside),
                                 "agreement_with_ours_fast": _agree(vis, fast.visible, inside)}
         out["ratio_gdal_over_ours_fast"] = out["gdal_viewshed"]["median_s"] / out["ours_fast"]["median_s"]
+    gpy = peers.gdal_python()
+    if gpy is None:
+        out["gdal_inprocess"] = {"skipped": "no Python with GDAL's bindings (apt-get install python3-gdal)"}
+    else:
+        gver, gtimes, gvis = peers.run_gdal_inprocess(gpy, tif, work / "gdal_inproc.npy", *_centre_xy(dem), H_OBS,
+                                                      H_TGT, radius, K, reps)
+        out["gdal_inprocess"] = {"version": gver, "median_s": float(np.median(gtimes)), "min_s": min(gtimes),
+                                 "runs": reps, "agreement_with_exact": _agree(gvis, exact.visible, inside)}
+        out["ratio_gdal_inprocess_over_ours_fast"] = out["gdal_inprocess"]["median_s"] / out["ours_fast"]["median_s"]
     if peers.grass_version() is None:
         out["grass_r_viewshed"] = {"skipped": "GRASS not installed (apt-get install grass-core)"}
     else:
@@ -173,6 +182,11 @@ def bench_real(quick: bool, work: Path) -> dict:
     out["gdal_viewshed"] = {"median_s": float(np.median(times)), "min_s": min(times), "runs": 5,
                             "agreement_with_exact": _agree(vis, exact.visible, ok)}
     out["ratio_gdal_over_ours_fast"] = out["gdal_viewshed"]["median_s"] / out["ours_fast"]["median_s"]
+    gpy = peers.gdal_python()
+    if gpy is not None:
+        _, gtimes, gvis = peers.run_gdal_inprocess(gpy, tif, work / "gdal_real.npy", cx, cy, H_OBS, H_TGT, radius, K, 5)
+        out["gdal_inprocess"] = {"median_s": float(np.median(gtimes)), "min_s": min(gtimes), "runs": 5,
+                                 "agreement_with_exact": _agree(gvis, exact.visible, ok)}
     return out
 
 

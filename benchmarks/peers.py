@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import resource
 import shutil
 import subprocess
@@ -39,6 +40,29 @@ def run_gdal_viewshed(dem_tif, out_tif, x, y, observer_h, target_h, radius_m, re
         row0 = round((ds.transform.f - src.transform.f) / src.transform.e)
         vis[row0 : row0 + ds.height, col0 : col0 + ds.width] = ds.read(1) == 255
     return dt, peak, vis
+
+
+def gdal_python() -> str | None:
+    """A Python interpreter with GDAL's bindings (osgeo): this one, or the system's /usr/bin/python3."""
+    import sys
+
+    for exe in (sys.executable, "/usr/bin/python3"):
+        if shutil.which(exe) and subprocess.run([exe, "-c", "from osgeo import gdal"], capture_output=True).returncode == 0:
+            return exe
+    return None
+
+
+def run_gdal_inprocess(python, dem_tif, out_npy, x, y, observer_h, target_h, radius_m, refraction_k, runs):
+    """GDAL's viewshed algorithm alone (``gdal_inprocess.py``: in-memory input and output, no process start
+    or file I/O in the timing); returns (GDAL version, seconds per run, visible bool grid)."""
+    from pathlib import Path
+
+    script = Path(__file__).with_name("gdal_inprocess.py")
+    args = [repr(float(v)) for v in (x, y, observer_h, target_h, radius_m, 1.0 - float(refraction_k))]
+    out = subprocess.run([python, str(script), str(dem_tif), *args, str(int(runs)), str(out_npy)], check=True,
+                         capture_output=True, text=True)
+    res = json.loads(out.stdout)
+    return res["version"], res["times_s"], np.load(out_npy)
 
 
 def grass_version() -> str | None:

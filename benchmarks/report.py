@@ -70,6 +70,12 @@ def write_results_md(results_dir: Path, out: Path) -> None:
             else:
                 lines.append(f"| gdal_viewshed ({g['version']}) | {_f(g['median_s'])} | {_f(g['min_s'])} | "
                              f"{_f(g['agreement_with_exact'], '{:.5f}')} |")
+            gi = s.get("gdal_inprocess")
+            if gi and "skipped" in gi:
+                lines.append(f"| GDAL viewshed in-process | skipped: {gi['skipped']} | | |")
+            elif gi:
+                lines.append(f"| GDAL {gi['version']} ViewshedGenerate in-process (no process start or file I/O) | "
+                             f"{_f(gi['median_s'])} | {_f(gi['min_s'])} | {_f(gi['agreement_with_exact'], '{:.5f}')} |")
             gr = s.get("grass_r_viewshed")
             if gr and "skipped" in gr:
                 lines.append(f"| GRASS r.viewshed | skipped: {gr['skipped']} | | |")
@@ -77,7 +83,9 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                 lines.append(f"| GRASS r.viewshed ({gr['version']}; r.viewshed alone) | {_f(gr['median_s'])} | "
                              f"{_f(gr['min_s'])} | {_f(gr['agreement_with_exact'], '{:.5f}')} |")
             lines += ["", f"- speed ratio gdal_viewshed / terrain fast: **{_f(s.get('ratio_gdal_over_ours_fast'), '{:.2f}')}x**; "
-                      f"GRASS r.viewshed / terrain fast: **{_f(s.get('ratio_grass_over_ours_fast'), '{:.2f}')}x**",
+                      + (f"GDAL in-process / terrain fast: **{s['ratio_gdal_inprocess_over_ours_fast']:.2f}x**; "
+                         if "ratio_gdal_inprocess_over_ours_fast" in s else "")
+                      + f"GRASS r.viewshed / terrain fast: **{_f(s.get('ratio_grass_over_ours_fast'), '{:.2f}')}x**",
                       f"- cold start, fresh process, empty numba cache: {_f(s['cold_empty_cache']['first_call_s'], '{:.2f}')} s "
                       f"(first call incl. compilation); warm numba cache: {_f(s['cold_warm_cache']['first_call_s'], '{:.2f}')} s",
                       f"- peak RSS over baseline during the call: {_f(s['cold_warm_cache']['peak_rss_over_baseline_mib'], '{:.0f}')} MiB "
@@ -97,8 +105,11 @@ def write_results_md(results_dir: Path, out: Path) -> None:
             s = w["real"]
             g = s.get("gdal_viewshed", {})
             lines += [f"### {s['workload']}", "", "| tool | median s | agreement with exact R3 |", "|---|---|---|",
-                      f"| terrain fast | {_f(s['ours_fast']['median_s'])} | {_f(s['ours_fast']['agreement_with_exact'], '{:.5f}')} |",
-                      f"| gdal_viewshed | {_f(g.get('median_s', 'skipped'))} | {_f(g.get('agreement_with_exact', '-'), '{:.5f}')} |", ""]
+                      f"| terrain fast | {_f(s['ours_fast']['median_s'], '{:.4f}')} | {_f(s['ours_fast']['agreement_with_exact'], '{:.5f}')} |",
+                      f"| gdal_viewshed | {_f(g.get('median_s', 'skipped'), '{:.4f}')} | {_f(g.get('agreement_with_exact', '-'), '{:.5f}')} |",
+                      *([f"| GDAL in-process (no process start or file I/O) | {_f(s['gdal_inprocess']['median_s'], '{:.4f}')} | "
+                         f"{_f(s['gdal_inprocess']['agreement_with_exact'], '{:.5f}')} |"] if "gdal_inprocess" in s else []),
+                      ""]
         if "geographic" in w:
             s = w["geographic"]
             lines += [f"### {s['workload']}", "", "| tool | median s | agreement with exact R3 |", "|---|---|---|",

@@ -33,12 +33,11 @@ with the exact kernel is measured in tests and in ``benchmarks/``
 """
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 
-import numba
 import numpy as np
 from numba import njit
 
+from ..threads import run_all
 from .los import NO_HORIZON, horizon_over
 
 BLOCK = 16  # columns an E/W octant settles together (16 float32 = one 64-byte cache line per row)
@@ -449,9 +448,9 @@ def lockstep_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, in
     elev float32 (rows, cols) with NaN on voids; void bool; frame arrays float64; cell_m the largest cell
     size (m); unsure: cells within unsure x (spread of the two rays either side) of the horizon are settled
     by their own sight line's samples within ``window`` grid lines of the rays' horizons (unsure 0: none).
-    Writes vis uint8 and mvh float32 in place. The 8 octants (disjoint cells) run on numba.get_num_threads()
-    threads of a plain thread pool (the kernels release the GIL): a numba prange here cost 2.6 s more
-    compilation on a cold start, for no speed. Returns how many cells were settled by a walk.
+    Writes vis uint8 and mvh float32 in place. The 8 octants (disjoint cells) run on ``terrain.threads``
+    (numba.get_num_threads() threads; a numba prange here cost seconds more compilation on a cold start, for
+    no speed). Returns how many cells were settled by a walk.
     """
     stop_m = radius_m + 2.0 * cell_m
 
@@ -459,12 +458,7 @@ def lockstep_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, in
         return _octant(o, elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m,
                        unsure, window, vis, mvh)
 
-    threads = min(numba.get_num_threads(), 8)
-    if threads == 1:
-        walked = [run(o) for o in _SLOW_FIRST]
-    else:
-        with ThreadPoolExecutor(threads) as pool:
-            walked = list(pool.map(run, _SLOW_FIRST))
+    walked = run_all(run, _SLOW_FIRST)
     vis[r0, c0] = 1
     mvh[r0, c0] = 0.0
     return int(sum(walked))

@@ -1,11 +1,12 @@
 """Summaries of a visibility grid: area, per-azimuth horizon, farthest point."""
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
 from numba import njit
+
+from ..threads import run_all
 
 PARTS_PER_THREAD = 4  # row parts per thread in summarize (each keeps its own per-azimuth horizon)
 BIN_EDGE_MARGIN = 1e-3  # bins (1e-3 of 1 degree = 1.7e-5 rad > the 1.2e-5 rad error of _atan2_approx)
@@ -165,10 +166,9 @@ def summarize(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m,
     vis uint8 (rows, cols); cell_area_m2 float64 (rows,); writes horizon_m
     float64 (n_bins,): farthest visible distance per azimuth bin (bin 0 centred
     on north, clockwise). Returns (visible_m2, disc_m2, n_void, far_row, far_col, far_m).
-    Parts of the rows run on numba.get_num_threads() threads of a plain thread
-    pool (the kernels release the GIL; a numba prange cost 2 s more compilation
-    on a cold start) into per-row slots and per-part horizons, reduced in row
-    order, so the result does not depend on the thread count.
+    Parts of the rows run on ``terrain.threads`` into per-row slots and per-part
+    horizons, reduced in row order, so the result does not depend on the thread
+    count.
     """
     rows = vis.shape[0]
     vis_row = np.zeros(rows)
@@ -185,9 +185,5 @@ def summarize(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m,
         _summarize_rows(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, float(radius_m), int(bounds[p]),
                         int(bounds[p + 1]), hz_parts[p], vis_row, disc_row, void_row, far_row_m, far_row_c)
 
-    if n_parts == 1:
-        run(0)
-    else:
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(run, range(n_parts)))
+    run_all(run, range(n_parts))
     return _reduce(vis_row, disc_row, void_row, far_row_m, far_row_c, hz_parts, horizon_m)
