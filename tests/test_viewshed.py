@@ -384,3 +384,18 @@ def test_fast_viewshed_does_not_depend_on_the_thread_count():
     # visibility and minimum visible height tell the same story
     m = ~np.isnan(many.min_visible_height_m)
     assert np.mean(many.visible[m] == (many.min_visible_height_m[m] <= 1.0 + 1e-3)) > 0.999
+
+
+def test_fast_viewshed_in_a_forked_child_after_the_parent_used_its_threads():
+    """The shared thread pool does not survive fork; a child must start its own, not wait on dead threads."""
+    import multiprocessing
+
+    dem = make_dem(fractal_terrain(90, 80, seed=9, relief_m=100), cell_m=30.0)
+    here = _vs(dem, 40, 30, observer_height=5.0, radius_m=1e9)
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        there = pool.apply_async(_fork_child_viewshed, (dem,)).get(timeout=120)
+    np.testing.assert_array_equal(there, here.visible)
+
+
+def _fork_child_viewshed(dem):
+    return _vs(dem, 40, 30, observer_height=5.0, radius_m=1e9).visible
