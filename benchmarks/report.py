@@ -10,6 +10,14 @@ def _f(v, fmt="{:.3f}"):
     return fmt.format(v) if isinstance(v, (int, float)) else str(v)
 
 
+def _peer_row(label: str, peer: dict) -> str:
+    """A peer's table row (label's {v}: its version), or why it was skipped."""
+    if "skipped" in peer:
+        return f"| {label.split(' (')[0].replace(' {v}', '')} | skipped: {peer['skipped']} | | |"
+    return (f"| {label.format(v=peer.get('version', '?'))} | {_f(peer['median_s'])} | {_f(peer['min_s'])} | "
+            f"{_f(peer['agreement_with_exact'], '{:.5f}')} |")
+
+
 def _walked(row: dict):
     """Cells a method settled by a sight-line walk (key "cells_rechecked" in older result files)."""
     return row.get("cells_walked", row.get("cells_rechecked"))
@@ -65,23 +73,11 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                          f"{_f(s['ours_checked']['median_s'])} | {_f(s['ours_checked']['min_s'])} | "
                          f"{_f(s['ours_checked']['agreement_with_exact'], '{:.5f}')} |"] if "ours_checked" in s else []),
                       f"| terrain exact (R3) | {_f(s['ours_exact']['median_s'])} | {_f(s['ours_exact']['min_s'])} | 1 |"]
-            if "skipped" in g:
-                lines.append(f"| gdal_viewshed | skipped: {g['skipped']} | | |")
-            else:
-                lines.append(f"| gdal_viewshed ({g['version']}) | {_f(g['median_s'])} | {_f(g['min_s'])} | "
-                             f"{_f(g['agreement_with_exact'], '{:.5f}')} |")
-            gi = s.get("gdal_inprocess")
-            if gi and "skipped" in gi:
-                lines.append(f"| GDAL viewshed in-process | skipped: {gi['skipped']} | | |")
-            elif gi:
-                lines.append(f"| GDAL {gi['version']} ViewshedGenerate in-process (no process start or file I/O) | "
-                             f"{_f(gi['median_s'])} | {_f(gi['min_s'])} | {_f(gi['agreement_with_exact'], '{:.5f}')} |")
-            gr = s.get("grass_r_viewshed")
-            if gr and "skipped" in gr:
-                lines.append(f"| GRASS r.viewshed | skipped: {gr['skipped']} | | |")
-            elif gr:
-                lines.append(f"| GRASS r.viewshed ({gr['version']}; r.viewshed alone) | {_f(gr['median_s'])} | "
-                             f"{_f(gr['min_s'])} | {_f(gr['agreement_with_exact'], '{:.5f}')} |")
+            for key, label in (("gdal_viewshed", "gdal_viewshed ({v})"),
+                               ("gdal_inprocess", "GDAL {v} ViewshedGenerate in-process (no process start or file I/O)"),
+                               ("grass_r_viewshed", "GRASS r.viewshed ({v}; r.viewshed alone)")):
+                if key in s:
+                    lines.append(_peer_row(label, s[key]))
             lines += ["", f"- speed ratio gdal_viewshed / terrain fast: **{_f(s.get('ratio_gdal_over_ours_fast'), '{:.2f}')}x**; "
                       + (f"GDAL in-process / terrain fast: **{s['ratio_gdal_inprocess_over_ours_fast']:.2f}x**; "
                          if "ratio_gdal_inprocess_over_ours_fast" in s else "")
