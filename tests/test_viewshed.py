@@ -399,3 +399,29 @@ def test_fast_viewshed_in_a_forked_child_after_the_parent_used_its_threads():
 
 def _fork_child_viewshed(dem):
     return _vs(dem, 40, 30, observer_height=5.0, radius_m=1e9).visible
+
+
+def test_fast_projected_fold_equals_the_general_fold():
+    """On a projected grid every ray has a constant step length and the fold skips the per-sample square root
+    (rays._fold_linear); nudging the frame off exact linearity (1e-9 relative) sends the same grid through the
+    general fold, which must give the same answer."""
+    from terrain.kernels import rays, sweep
+    from terrain.viewshed import observer_window
+
+    dem = make_dem(fractal_terrain(157, 203, seed=12, beta=2.6, relief_m=150), cell_m=30.0)
+    w = observer_window(dem, *cell_xy(dem, 61, 140), "dem", 1e9)
+    f = w.frame
+    z0 = float(w.elev[w.r0, w.c0]) + 6.0
+    inv2r = inverse_2reff(True, constants.REFRACTION_LIGHT)
+    out = []
+    for row_xs in (f.row_x_scale, f.row_x_scale * (1.0 + 1e-9 * np.arange(len(f.row_x_scale)))):
+        assert rays._linear_rows(f.row_y_m, row_xs) == (len(out) == 0)
+        vis = np.zeros(w.elev.shape, np.uint8)
+        mvh = np.empty(w.elev.shape, np.float32)
+        rays.lockstep_viewshed(w.elev, w.void, f.row_y_m, row_xs, f.col_x, w.r0, w.c0, z0, 1.0, inv2r, 1e9,
+                               sweep.max_cell_m(f.row_y_m, row_xs, f.col_x), constants.FAST_UNSURE_FRACTION,
+                               constants.FAST_WALK_WINDOW, vis, mvh)
+        out.append((vis, mvh))
+    (v_lin, m_lin), (v_gen, m_gen) = out
+    assert np.mean(v_lin == v_gen) >= 0.9999  # only exact ties may round apart
+    np.testing.assert_allclose(m_lin, m_gen, atol=1e-3)
