@@ -342,24 +342,33 @@ def test_viewshed_count_is_the_sum_of_single_viewsheds_and_thread_independent():
     np.testing.assert_array_equal(one, got)
 
 
+def _lockstep(dem, row, col, h, target, unsure, nudge_rows=0.0):
+    """The fast kernel called directly (observer cell (row, col), eye h m, target m, re-walk threshold unsure);
+    nudge_rows scales row i's east scale by 1 + nudge_rows x i. Returns (vis, mvh, cells walked, whether the
+    kernel saw a projected-style linear frame)."""
+    from terrain.kernels import rays, sweep
+    from terrain.viewshed import observer_window
+
+    w = observer_window(dem, *cell_xy(dem, row, col), "dem", 1e9)
+    f = w.frame
+    row_xs = f.row_x_scale * (1.0 + nudge_rows * np.arange(len(f.row_x_scale)))
+    vis = np.zeros(w.elev.shape, np.uint8)
+    mvh = np.empty(w.elev.shape, np.float32)
+    walked = rays.lockstep_viewshed(
+        w.elev, w.void, f.row_y_m, row_xs, f.col_x, w.r0, w.c0, float(w.elev[w.r0, w.c0]) + h, target,
+        inverse_2reff(True, constants.REFRACTION_LIGHT), 1e9, sweep.max_cell_m(f.row_y_m, row_xs, f.col_x), unsure,
+        constants.FAST_WALK_WINDOW, vis, mvh)
+    return vis, mvh, walked, rays._linear_rows(f.row_y_m, row_xs)
+
+
 @pytest.mark.parametrize(("seed", "h"), [(6, 10.0), (1, 2.0)])
 def test_windowed_rewalk_of_every_cell_matches_the_exact_walk(seed, h):
     """The fast method's re-walks sample a cell's own sight line only near the grid lines where the two rays
     either side met their horizons. Re-walking every cell that way (unsure = inf) must reproduce the exact
     walk almost everywhere, visibility and minimum visible height alike."""
-    from terrain.kernels import rays, sweep
-    from terrain.viewshed import observer_window
-
     dem = make_dem(fractal_terrain(301, 257, seed=seed, beta=2.8, relief_m=100), cell_m=30.0)
     exact = _vs(dem, 140, 101, observer_height=h, target_height=2.0, radius_m=1e9, method="exact")
-    w = observer_window(dem, *cell_xy(dem, 140, 101), "dem", 1e9)
-    f = w.frame
-    vis = np.zeros(w.elev.shape, np.uint8)
-    mvh = np.empty(w.elev.shape, np.float32)
-    walked = rays.lockstep_viewshed(
-        w.elev, w.void, f.row_y_m, f.row_x_scale, f.col_x, w.r0, w.c0, float(w.elev[w.r0, w.c0]) + h, 2.0,
-        inverse_2reff(True, constants.REFRACTION_LIGHT), 1e9, sweep.max_cell_m(f.row_y_m, f.row_x_scale, f.col_x),
-        np.inf, constants.FAST_WALK_WINDOW, vis, mvh)
+    vis, mvh, walked, _ = _lockstep(dem, 140, 101, h, 2.0, np.inf)
     inside = ~np.isnan(exact.min_visible_height_m)
     assert walked > 0.9 * inside.sum()  # nearly every cell lies strictly between two rays
     assert np.mean(vis.view(bool)[inside] == exact.visible[inside]) >= 0.9995
@@ -405,23 +414,9 @@ def test_fast_projected_fold_equals_the_general_fold():
     """On a projected grid every ray has a constant step length and the fold skips the per-sample square root
     (rays._fold_linear); nudging the frame off exact linearity (1e-9 relative) sends the same grid through the
     general fold, which must give the same answer."""
-    from terrain.kernels import rays, sweep
-    from terrain.viewshed import observer_window
-
     dem = make_dem(fractal_terrain(157, 203, seed=12, beta=2.6, relief_m=150), cell_m=30.0)
-    w = observer_window(dem, *cell_xy(dem, 61, 140), "dem", 1e9)
-    f = w.frame
-    z0 = float(w.elev[w.r0, w.c0]) + 6.0
-    inv2r = inverse_2reff(True, constants.REFRACTION_LIGHT)
-    out = []
-    for row_xs in (f.row_x_scale, f.row_x_scale * (1.0 + 1e-9 * np.arange(len(f.row_x_scale)))):
-        assert rays._linear_rows(f.row_y_m, row_xs) == (len(out) == 0)
-        vis = np.zeros(w.elev.shape, np.uint8)
-        mvh = np.empty(w.elev.shape, np.float32)
-        rays.lockstep_viewshed(w.elev, w.void, f.row_y_m, row_xs, f.col_x, w.r0, w.c0, z0, 1.0, inv2r, 1e9,
-                               sweep.max_cell_m(f.row_y_m, row_xs, f.col_x), constants.FAST_UNSURE_FRACTION,
-                               constants.FAST_WALK_WINDOW, vis, mvh)
-        out.append((vis, mvh))
-    (v_lin, m_lin), (v_gen, m_gen) = out
+    v_lin, m_lin, _, linear = _lockstep(dem, 61, 140, 6.0, 1.0, constants.FAST_UNSURE_FRACTION)
+    v_gen, m_gen, _, nudged_linear = _lockstep(dem, 61, 140, 6.0, 1.0, constants.FAST_UNSURE_FRACTION, nudge_rows=1e-9)
+    assert linear and not nudged_linear  # the two runs really take the two folds
     assert np.mean(v_lin == v_gen) >= 0.9999  # only exact ties may round apart
     np.testing.assert_allclose(m_lin, m_gen, atol=1e-3)
