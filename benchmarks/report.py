@@ -10,10 +10,10 @@ def _f(v, fmt="{:.3f}"):
     return fmt.format(v) if isinstance(v, (int, float)) else str(v)
 
 
-def _peer_row(label: str, peer: dict) -> str:
-    """A peer's table row (label's {v}: its version), or why it was skipped."""
+def _peer_row(name: str, label: str, peer: dict) -> str:
+    """A peer's table row (label's {v}: its version), or, under its plain name, why it was skipped."""
     if "skipped" in peer:
-        return f"| {label.split(' (')[0].replace(' {v}', '')} | skipped: {peer['skipped']} | | |"
+        return f"| {name} | skipped: {peer['skipped']} | | |"
     return (f"| {label.format(v=peer.get('version', '?'))} | {_f(peer['median_s'])} | {_f(peer['min_s'])} | "
             f"{_f(peer['agreement_with_exact'], '{:.5f}')} |")
 
@@ -73,11 +73,13 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                          f"{_f(s['ours_checked']['median_s'])} | {_f(s['ours_checked']['min_s'])} | "
                          f"{_f(s['ours_checked']['agreement_with_exact'], '{:.5f}')} |"] if "ours_checked" in s else []),
                       f"| terrain exact (R3) | {_f(s['ours_exact']['median_s'])} | {_f(s['ours_exact']['min_s'])} | 1 |"]
-            for key, label in (("gdal_viewshed", "gdal_viewshed ({v})"),
-                               ("gdal_inprocess", "GDAL {v} ViewshedGenerate in-process (no process start or file I/O)"),
-                               ("grass_r_viewshed", "GRASS r.viewshed ({v}; r.viewshed alone)")):
+            for key, name, label in (
+                    ("gdal_viewshed", "gdal_viewshed", "gdal_viewshed ({v})"),
+                    ("gdal_inprocess", "GDAL ViewshedGenerate in-process",
+                     "GDAL {v} ViewshedGenerate in-process (no process start or file I/O)"),
+                    ("grass_r_viewshed", "GRASS r.viewshed", "GRASS r.viewshed ({v}; r.viewshed alone)")):
                 if key in s:
-                    lines.append(_peer_row(label, s[key]))
+                    lines.append(_peer_row(name, label, s[key]))
             lines += ["", f"- speed ratio gdal_viewshed / terrain fast: **{_f(s.get('ratio_gdal_over_ours_fast'), '{:.2f}')}x**; "
                       + (f"GDAL in-process / terrain fast: **{s['ratio_gdal_inprocess_over_ours_fast']:.2f}x**; "
                          if "ratio_gdal_inprocess_over_ours_fast" in s else "")
