@@ -127,20 +127,23 @@ def _rays_needed(n_in, m_first, i, n):
 
 
 @njit(cache=True, nogil=True)
+def _clamped_sample(line, minor0, hs, k, t):
+    """Where ray k crosses a grid line (elevations ``line``; step fraction t = i / n), clamped to the grid:
+    (position, index of the cell before it, that cell's and the next one's elevation, weight of the next)."""
+    pos = min(max(minor0 + hs * (k * t), 0.0), line.shape[0] - 1.0)
+    lo = min(int(pos), line.shape[0] - 2)
+    return pos, lo, line[lo], line[lo + 1], pos - lo
+
+
+@njit(cache=True, nogil=True)
 def _gather_row(line, row_y, row_xs, col_x, q, minor0, hs, k0, k_last, t, e0, e1, wb, x, y):
     """Cells either side of where rays k0..k_last cross row q (elevations ``line``; step fraction t = i / n),
     the weight of the second, and each sample's east and north offsets (m) (buffer index k - k0); samples past
     the grid edge are clamped to it. Column coordinates are linear in the index."""
-    top = line.shape[0] - 1.0
-    lo_max = line.shape[0] - 2
     dcx = col_x[1] - col_x[0]
     for k in range(k0, k_last + 1):
-        pos = min(max(minor0 + hs * (k * t), 0.0), top)
-        lo = min(int(pos), lo_max)
         j = k - k0
-        e0[j] = line[lo]
-        e1[j] = line[lo + 1]
-        wb[j] = pos - lo
+        pos, _, e0[j], e1[j], wb[j] = _clamped_sample(line, minor0, hs, k, t)
         x[j] = row_xs[q] * (col_x[0] + pos * dcx)
         y[j] = row_y[q]
 
@@ -150,16 +153,10 @@ def _gather_col(line, row_y, row_xs, linear_rows, x_q, minor0, hs, k0, k_last, t
     """``_gather_row`` for a column (elevations ``line``, column coordinate x_q), with the rows' northing and
     east scale linear between the rows (computed directly when ``linear_rows``: northing linear in the row
     index and one east scale, as on every projected grid)."""
-    top = line.shape[0] - 1.0
-    lo_max = line.shape[0] - 2
     dy = row_y[1] - row_y[0]
     for k in range(k0, k_last + 1):
-        pos = min(max(minor0 + hs * (k * t), 0.0), top)
-        lo = min(int(pos), lo_max)
-        w = pos - lo
         j = k - k0
-        e0[j] = line[lo]
-        e1[j] = line[lo + 1]
+        pos, lo, e0[j], e1[j], w = _clamped_sample(line, minor0, hs, k, t)
         wb[j] = w
         if linear_rows:
             y[j] = row_y[0] + pos * dy
