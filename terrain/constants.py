@@ -29,6 +29,17 @@ OBSERVER_HEIGHT_M = 2.0
 TARGET_HEIGHT_M = 0.0
 #: Maximum radius of a viewshed (m).
 RADIUS_M = 20_000.0
+#: Largest radius the library accepts (m). A radius past the grid's edge means "the whole grid"
+#: (tests use 1e9); this bound only keeps the arithmetic finite (1e308 squared overflows).
+MAX_RADIUS_M = 1e10
+#: Largest --radius/--extent the CLI accepts (km): the radio horizon of an airliner at 12 km is
+#: ~450 km; larger values are almost always metres typed as km.
+MAX_CLI_RADIUS_KM = 1_000.0
+#: Accepted refraction coefficient k: [-10, 1). k = 1 is a ray as curved as the earth (flat-earth
+#: radius infinite); strongly negative k (sub-refraction, fog) still gives a finite effective radius.
+REFRACTION_RANGE = (-10.0, 1.0)
+#: Accepted observer/target/antenna heights above ground (m): up to 100 km (the edge of space).
+MAX_HEIGHT_M = 100_000.0
 #: Number of azimuth bins in the per-azimuth horizon (1 degree each).
 HORIZON_BINS = 360
 #: The checked kernel re-checks, with the exact sight-line walk, every cell whose
@@ -84,6 +95,9 @@ TILE_URL_TEMPLATE = "https://s3.amazonaws.com/elevation-tiles-prod/skadi/{lat_di
 DOWNLOAD_RETRIES = 3
 DOWNLOAD_BACKOFF_S = 1.0
 DOWNLOAD_TIMEOUT_S = 30.0
+#: Largest grid (cells) one Dem may hold: 400 million cells (~2 GB as float32 + mask), a 20000 x 20000
+#: GeoTIFF; larger files are refused before anything is read (a damaged header can declare any size).
+MAX_DEM_CELLS = 400_000_000
 #: Resolutions coarser than this (arc-seconds) trigger CoarseDemWarning.
 COARSE_DEM_ARCSEC = 10.0
 
@@ -92,6 +106,12 @@ COARSE_DEM_ARCSEC = 10.0
 SPEED_OF_LIGHT_M_S = 299_792_458.0
 #: Drone-link frequency presets (MHz): ISM 433, SRD 868 (EU), ISM 915 (Americas), 2.4 and 5.8 GHz ISM.
 FREQ_PRESETS_MHZ = {"433": 433.0, "868": 868.0, "915": 915.0, "2.4G": 2400.0, "5.8G": 5800.0}
+#: Accepted link frequencies (MHz): 1 MHz (HF) to 100 GHz; outside it the propagation model means nothing.
+FREQ_RANGE_MHZ = (1.0, 100_000.0)
+#: A bare --freq below this (MHz) is refused as a likely GHz value typed without its unit ("2.4").
+FREQ_BARE_MIN_MHZ = 30.0
+#: Accepted powers, gains and margins (dBm, dBi, dB): -100 .. +100 (1e-13 W to 1e7 W).
+POWER_RANGE_DB = (-100.0, 100.0)
 #: Default link frequency (MHz).
 FREQ_MHZ = 2400.0
 #: Fraction of the first Fresnel zone that must be clear (dimensionless): the usual 60 %.

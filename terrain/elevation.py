@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
-import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,11 +21,19 @@ import rasterio.fill
 import rasterio.warp
 from affine import Affine
 from rasterio.crs import CRS
-from rasterio.enums import Resampling
+from rasterio.enums import MaskFlags, Resampling
+from rasterio.io import MemoryFile
 from rasterio.windows import Window
 
 from . import constants, geodesy, tiles
-from .errors import CoarseDemWarning, CorruptTileError, InvalidParameterError, MissingElevationError, VoidWarning
+from .errors import (
+    CoarseDemWarning,
+    CorruptTileError,
+    InvalidParameterError,
+    MissingElevationError,
+    UnsupportedDemError,
+    VoidWarning,
+)
 
 WGS84 = CRS.from_epsg(4326)
 
@@ -63,7 +71,7 @@ class Dem:
         mask = ~np.isfinite(elev) if void is None else (np.asarray(void, bool) | ~np.isfinite(elev))
         elev[mask] = np.nan
         crs = CRS.from_user_input(crs) if crs is not None else None
-        dx, dy = _cell_sizes(transform, crs, elev.shape[0])
+        dx, dy = _cell_sizes(transform, crs, elev.shape)
         return cls(elev, mask, transform, crs, dx, dy, (), resolution)
 
     @property
@@ -81,7 +89,7 @@ class Dem:
     @property
     def arcsec(self) -> float | None:
         """Post spacing in arc-seconds for geographic grids, else None."""
-        return abs(self.transform.e) * 3600.0 if self.is_geographic else None
+        return abs(self.transform.e) * geodesy.degrees_per_unit(self.crs) * 3600.0 if self.is_geographic else None
 
     @property
     def mean_cell_size_m(self) -> tuple[float, float]:
@@ -101,14 +109,18 @@ class Dem:
         return text
 
     def to_dem_xy(self, lat, lon):
-        """WGS84 degrees to the DEM's CRS coordinates (x, y)."""
-        if self.is_geographic:
-            return lon, lat
-        return geodesy.transformer("EPSG:4326", self.crs.to_wkt()).transform(lon, lat)
+        """WGS84 degrees to the DEM's CRS coordinates (x, y) (datum shifted where the CRS is not WGS84)."""
+        if self.crs is None or geodesy.is_wgs84_lonlat(self.crs):
+            x, y = lon, lat
+        else:
+            x, y = geodesy.transformer("EPSG:4326", self.crs.to_wkt()).transform(lon, lat)
+        if self.is_geographic:  # a grid may run past +-180 (antimeridian): use the longitude that falls on it
+            x = _wrap_into(x, self.bounds[0], self.bounds[2], 360.0 / geodesy.degrees_per_unit(self.crs))
+        return x, y
 
     def to_lonlat(self, x, y):
         """DEM CRS coordinates to WGS84 (lon, lat) degrees."""
-        if self.is_geographic:
+        if self.crs is None or geodesy.is_wgs84_lonlat(self.crs):
             return x, y
         return geodesy.transformer(self.crs.to_wkt(), "EPSG:4326").transform(x, y)
 
@@ -129,7 +141,7 @@ class Dem:
 
     def index(self, lat: float, lon: float) -> tuple[int, int]:
         """Cell (row, col) containing WGS84 point (lat, lon)."""
-        check_lat_lon(lat, lon)
+        lat, lon = check_lat_lon(lat, lon)
         return self.rowcol_xy(*self.to_dem_xy(lat, lon))
 
     def contains(self, lat: float, lon: float) -> bool:
@@ -172,6 +184,18 @@ class Dem:
         )
 
 
+def _wrap_into(x, left: float, right: float, turn: float):
+    """Longitude ``x`` moved by whole turns into [left, right) where that is possible (antimeridian grids)."""
+    if np.ndim(x):
+        x = np.asarray(x, dtype=np.float64)
+        return np.where(x < left, x + turn, np.where(x >= right, x - turn, x))
+    if x < left and x + turn < right:
+        return x + turn
+    if x >= right and x - turn >= left:
+        return x - turn
+    return x
+
+
 def _shifted(t: Affine, col0: int, row0: int) -> Affine:
     """The transform of a window whose first cell is (row0, col0)."""
     x0, y0 = geodesy.apply_affine(t, col0, row0)
@@ -183,8 +207,10 @@ def check_lat_lon(lat, lon) -> tuple[float, float]:
     out = []
     for name, value, lim in (("latitude", lat, 90.0), ("longitude", lon, 180.0)):
         try:
+            if isinstance(value, (bool, np.bool_)):
+                raise TypeError
             v = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise InvalidParameterError(f"{name} {value!r} is not a number (decimal degrees)") from None
         if not (math.isfinite(v) and -lim <= v <= lim):
             raise InvalidParameterError(f"{name} {value!r} is outside [-{lim:g}, {lim:g}] degrees")
@@ -192,36 +218,45 @@ def check_lat_lon(lat, lon) -> tuple[float, float]:
     return out[0], out[1]
 
 
-def _cell_sizes(transform, crs, rows) -> tuple[np.ndarray, np.ndarray]:
+def _cell_sizes(transform, crs, shape) -> tuple[np.ndarray, np.ndarray]:
+    """True E-W and N-S cell sizes (m) per row: geodesics on lat/lon grids; on projected grids the
+    grid size in metres divided by the projection's point scale factor (EPSG:3857 at 60 N: k = 2)."""
     if crs is not None and crs.is_geographic:
-        return geodesy.geographic_cell_sizes_m(transform, rows)
-    unit = crs.linear_units_factor[1] if crs is not None and crs.is_projected else 1.0
-    unit = unit or 1.0
-    return np.full(rows, abs(transform.a) * unit), np.full(rows, abs(transform.e) * unit)
+        return geodesy.geographic_cell_sizes_m(transform, shape[0], geodesy.degrees_per_unit(crs))
+    per_m = geodesy.row_scales(transform, crs, shape)  # grid units per true metre
+    return abs(transform.a) / per_m, abs(transform.e) / per_m
 
 
-def _gdal_path(path: Path) -> str:
-    """A GDAL-readable name for a plain, zipped or gzipped file."""
+@contextmanager
+def _open_raster(path: Path):
+    """The rasterio dataset of a plain, zipped or gzipped elevation file.
+
+    Archives are decompressed here, not by GDAL's /vsizip or /vsigzip: the
+    stream is checked end to end (CRC and length; every gzip member), its
+    decompressed size is bounded while streaming (no zip or gzip bomb), and a
+    damaged stream is a ``CorruptTileError`` instead of a grid of zeros.
+    """
     name = path.name.lower()
-    if name.endswith(".zip"):
-        try:
-            with zipfile.ZipFile(path) as zf:
-                inner = [i.filename for i in zf.infolist() if not i.is_dir()]
-        except (OSError, zipfile.BadZipFile) as exc:
-            raise CorruptTileError(f"{path}: not a readable zip archive ({exc})", path=str(path)) from exc
-        hgt = [n for n in inner if n.lower().endswith(".hgt")] or inner
-        if not hgt:
-            raise CorruptTileError(f"{path}: zip archive is empty", path=str(path))
-        return f"/vsizip/{path}/{hgt[0]}"
-    if name.endswith(".gz"):
-        return f"/vsigzip/{path}"
-    return str(path)
+    try:
+        if name.endswith((".zip", ".gz")):
+            inner, raw = tiles.archive_bytes(path)
+            with MemoryFile(raw, filename=inner) as mem, mem.open() as ds:
+                yield ds
+        else:
+            with rasterio.open(path) as ds:
+                yield ds
+    except rasterio.errors.RasterioError as exc:
+        raise CorruptTileError(f"{path}: cannot be read as elevation ({_first_line(exc)})", path=str(path)) from exc
 
 
-def _check_hgt_size(path: Path) -> None:
+def _first_line(exc) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _check_hgt_size(path: Path, size: int | None) -> None:
     if not path.name.lower().endswith((".hgt", ".hgt.zip", ".hgt.gz")):
         return
-    size = tiles._raw_size_hint(path)
     ok = {2 * constants.SRTM1_SIZE**2, 2 * constants.SRTM3_SIZE**2}
     if size not in ok:
         raise CorruptTileError(
@@ -230,6 +265,41 @@ def _check_hgt_size(path: Path) -> None:
             " the file is truncated or not SRTM - delete it and fetch it again",
             path=str(path),
         )
+
+
+def _hgt_size(path: Path) -> int | None:
+    """Decompressed byte size of an .hgt[.zip|.gz] (None if unreadable)."""
+    if path.suffix.lower() == ".hgt":
+        return path.stat().st_size
+    return len(tiles.archive_bytes(path)[1])
+
+
+def _check_grid(ds, path: Path) -> None:
+    """UnsupportedDemError unless the dataset is a north-up grid in a geographic or projected CRS that fits."""
+    where = str(path)
+    crs, t = ds.crs, ds.transform
+    if ds.count < 1:
+        raise CorruptTileError(f"{path}: has no raster band", path=where)
+    if crs is None:
+        raise UnsupportedDemError(f"{path}: has no coordinate reference system (assign one with gdal_edit -a_srs)",
+                                  path=where)
+    if not (crs.is_geographic or crs.is_projected):
+        raise UnsupportedDemError(f"{path}: its CRS is a local/engineering system, not tied to the earth "
+                                  "(assign a real one with gdal_edit -a_srs)", path=where)
+    if t.b != 0 or t.d != 0 or not (math.isfinite(t.a) and math.isfinite(t.e) and t.a > 0 and t.e < 0):
+        raise UnsupportedDemError(f"{path}: only north-up grids with non-zero cell size are supported "
+                                  f"(transform {tuple(t)[:6]}); warp it with gdalwarp", path=where)
+    if ds.width * ds.height > constants.MAX_DEM_CELLS:
+        raise UnsupportedDemError(f"{path}: {ds.width}x{ds.height} cells is more than the {constants.MAX_DEM_CELLS:,}"
+                                  " one grid may hold; crop it (gdal_translate -projwin) or use tiles", path=where)
+    if crs.is_geographic:
+        dpu = geodesy.degrees_per_unit(crs)
+        top, bottom = (t.f + t.e * 0.5) * dpu, (t.f + t.e * (ds.height - 0.5)) * dpu
+        if top > 90 + 1e-9 or bottom < -90 - 1e-9:
+            raise UnsupportedDemError(f"{path}: its rows reach latitude {max(top, -bottom):.6f}, beyond the pole",
+                                      path=where)
+        if t.a * ds.width * dpu > 360 + 1e-9:
+            raise UnsupportedDemError(f"{path}: it spans more than 360 degrees of longitude", path=where)
 
 
 def _label(path: Path, transform, crs) -> str:
@@ -242,34 +312,46 @@ def _label(path: Path, transform, crs) -> str:
 
 
 def _read(path: Path, window=None):
-    """(masked float32 array, transform, crs) of band 1; CorruptTileError on any read failure."""
-    _check_hgt_size(path)
-    try:
-        with rasterio.open(_gdal_path(path)) as ds:
-            if ds.count < 1:
-                raise CorruptTileError(f"{path}: has no raster band", path=str(path))
-            nodata = ds.nodata
-            if nodata is None and ".hgt" in path.name.lower():
-                nodata = constants.SRTM_VOID
-            data = ds.read(1, window=window, out_dtype="float32")
-            transform = ds.window_transform(window) if window is not None else ds.transform
-            crs = ds.crs
-    except rasterio.errors.RasterioError as exc:
-        raise CorruptTileError(f"{path}: cannot be read as elevation ({exc})", path=str(path)) from exc
-    void = ~np.isfinite(data)
-    if nodata is not None:
-        void |= data == np.float32(nodata)
-    if ".hgt" in path.name.lower() or ".dt" in path.name.lower():
-        void |= data <= constants.SRTM_VOID + 1  # -32768 (SRTM) and -32767 (DTED)
+    """(float32 array with NaN at voids, void mask, transform, crs) of band 1; CorruptTileError on read failure.
+
+    Voids: the nodata value, the internal mask or alpha band, NaN, SRTM/DTED -32768/-32767, and -32768
+    in an int16 file with no nodata tag. Scale and offset tags are applied (metres = raw * scale + offset).
+    """
+    if path.name.lower().endswith((".hgt", ".hgt.zip", ".hgt.gz")):
+        _check_hgt_size(path, _hgt_size(path))
+    with _open_raster(path) as ds:
+        _check_grid(ds, path)
+        data = ds.read(1, window=window, out_dtype="float32")
+        void = ~np.isfinite(data)
+        nodata = ds.nodata
+        name = path.name.lower()
+        if nodata is None and (".hgt" in name or ds.dtypes[0] == "int16"):
+            nodata = constants.SRTM_VOID  # int16's minimum: the void of SRTM and of most int16 DEMs
+        if nodata is not None:
+            void |= data == np.float32(nodata)
+        if ".hgt" in name or ".dt" in name:
+            void |= data <= constants.SRTM_VOID + 1  # -32768 (SRTM) and -32767 (DTED)
+        flags = ds.mask_flag_enums[0]
+        if any(f in flags for f in (MaskFlags.per_dataset, MaskFlags.alpha)):
+            void |= ds.read_masks(1, window=window) == 0  # internal mask or alpha band
+        scale, offset = ds.scales[0], ds.offsets[0]
+        if (scale not in (None, 1.0)) or (offset not in (None, 0.0)):
+            data = (data * (1.0 if scale is None else scale) + (0.0 if offset is None else offset)).astype(np.float32)
+        transform = ds.window_transform(window) if window is not None else ds.transform
+        crs = ds.crs
+    void |= ~np.isfinite(data)
     data[void] = np.nan
     return data, void, transform, crs
 
 
 def _finish(elev, void, transform, crs, sources, resolution, fill_voids) -> Dem:
     filled = 0
+    if void.all():
+        raise MissingElevationError(f"{', '.join(str(s) for s in sources)}: every cell is void (nodata); "
+                                    "there is no elevation here to use or to fill voids from")
     if fill_voids and void.any():
         filled = int(void.sum())
-        work = np.where(void, 0.0, elev).astype(np.float32)
+        work = np.where(void, np.nan, elev).astype(np.float32)  # cells too far to fill stay NaN (never 0 m)
         elev = rasterio.fill.fillnodata(work, mask=(~void).astype(np.uint8), max_search_distance=1000)
         still = ~np.isfinite(elev)
         filled -= int(still.sum())
@@ -281,7 +363,7 @@ def _finish(elev, void, transform, crs, sources, resolution, fill_voids) -> Dem:
             VoidWarning,
             stacklevel=3,
         )
-    dx, dy = _cell_sizes(transform, crs, elev.shape[0])
+    dx, dy = _cell_sizes(transform, crs, elev.shape)
     dem = Dem(
         elevation=np.ascontiguousarray(elev, dtype=np.float32),
         void=np.ascontiguousarray(void),
@@ -321,11 +403,9 @@ def open_dem(path, *, fill_voids: bool = False) -> Dem:
     path = Path(path)
     if not path.exists():
         raise MissingElevationError(f"elevation file {path} does not exist")
+    if not path.is_file():
+        raise MissingElevationError(f"elevation path {path} is not a file")
     elev, void, transform, crs = _read(path)
-    if crs is None:
-        raise CorruptTileError(f"{path}: has no coordinate reference system", path=str(path))
-    if transform.b != 0 or transform.d != 0 or transform.e >= 0:
-        raise CorruptTileError(f"{path}: only north-up grids are supported (transform {tuple(transform)[:6]})", path=str(path))
     return _finish(elev, void, transform, crs, [path], _label(path, transform, crs), fill_voids)
 
 
@@ -391,15 +471,14 @@ def load_dem(lat: float, lon: float, radius_m: float, *, search=None, fill_voids
 def _place(tile, elev, void, filled, transform, k_north, k_west, res) -> None:
     """Copy (or average, if finer) one tile's overlap with the mosaic grid into it."""
     path = tile.path
-    _check_hgt_size(path)
-    try:
-        with rasterio.open(_gdal_path(path)) as ds:
-            t_res = ds.transform.a
-            t_k_top = round((ds.transform.f + ds.transform.e / 2) / t_res)
-            t_k_left = round((ds.transform.c + ds.transform.a / 2) / t_res)
-            t_rows, t_cols = ds.height, ds.width
-    except rasterio.errors.RasterioError as exc:
-        raise CorruptTileError(f"{path}: cannot be read as elevation ({exc})", path=str(path)) from exc
+    if path.name.lower().endswith((".hgt", ".hgt.zip", ".hgt.gz")):
+        _check_hgt_size(path, _hgt_size(path))
+    with _open_raster(path) as ds:
+        _check_grid(ds, path)
+        t_res = ds.transform.a
+        t_k_top = round((ds.transform.f + ds.transform.e / 2) / t_res)
+        t_k_left = round((ds.transform.c + ds.transform.a / 2) / t_res)
+        t_rows, t_cols = ds.height, ds.width
     rows, cols = elev.shape
     if abs(t_res - res) < 1e-12 * max(res, 1):
         r0 = max(0, k_north - t_k_top)  # mosaic row of the tile's first usable row

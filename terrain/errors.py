@@ -29,6 +29,22 @@ class DownloadError(TerrainError, OSError):
     """A tile could not be downloaded after every retry."""
 
 
+class UnsupportedDemError(TerrainError, ValueError):
+    """A readable raster that cannot be used as elevation here (too large, no usable CRS, degenerate grid)."""
+
+    def __init__(self, message, path=None):
+        super().__init__(message)
+        self.path = path
+
+
+class OutputError(TerrainError, OSError):
+    """An output file could not be written; nothing of the failed run is left behind."""
+
+    def __init__(self, message, path=None):
+        super().__init__(message)
+        self.path = path
+
+
 class DeviceUnavailableError(TerrainError, RuntimeError):
     """A compute device (e.g. CUDA) was asked for but is not present."""
 

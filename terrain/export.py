@@ -6,6 +6,7 @@ place, so a failed run never leaves a half-written output.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import math
 import os
@@ -15,26 +16,124 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+import rasterio.errors
 import rasterio.features
 import rasterio.warp
+
+from .errors import OutputError
 
 VIS_NODATA = 255
 
 
+_pending: contextvars.ContextVar[list | None] = contextvars.ContextVar("terrain_pending_outputs", default=None)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def check_output_paths(**paths) -> None:
+    """OutputError unless every given path (name=path; None skipped) can be a new file, all distinct.
+
+    Checked before any work is done, so a run that cannot write its outputs fails at once.
+    """
+    seen = {}
+    for name, path in paths.items():
+        if path is None:
+            continue
+        text = os.fspath(path)
+        if not text.strip():
+            raise OutputError(f"{name}: an empty path is not a file name")
+        p = Path(text)
+        if p.is_dir():
+            raise OutputError(f"{name} {text!r} is a directory, not a file", path=text)
+        parent = p.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if parent.exists() and not parent.is_dir():
+            raise OutputError(f"{name} {text!r}: {parent} is a file, not a directory", path=text)
+        if parent.exists() and not os.access(parent, os.W_OK | os.X_OK):
+            raise OutputError(f"{name} {text!r}: directory {parent} is not writable", path=text)
+        key = os.path.realpath(p)
+        if key in seen:
+            raise OutputError(f"{name} and {seen[key]} are the same file {text!r}; give each output its own path",
+                              path=text)
+        seen[key] = name
+
+
+@contextmanager
+def all_or_nothing():
+    """Outputs written inside are renamed into place together at the end, or none is (temporaries deleted)."""
+    pending: list = []
+    token = _pending.set(pending)
+    try:
+        yield
+        for tmp, path in pending:
+            _commit(tmp, path)
+    except BaseException:
+        for tmp, _ in pending:
+            _unlink(tmp)
+        raise
+    finally:
+        _pending.reset(token)
+
+
 @contextmanager
 def atomic_path(path):
-    """Yield a temporary path beside ``path``; rename it onto ``path`` on success, delete it on failure."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix or ".tmp", dir=path.parent)
-    os.close(fd)
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success, delete it on failure.
+
+    Write failures (full disk, read-only folder, a parent that is a file) become ``OutputError``;
+    inside :func:`all_or_nothing` the rename waits for the end of the block.
+    """
+    text = os.fspath(path)
+    if not text.strip():
+        raise OutputError("an empty path is not a file name")
+    path = Path(text)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix or ".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"cannot write {text!r}: {exc.strerror or exc}", path=text) from exc
     try:
         yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        _flush(tmp, text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs follow the umask like any new file
+        pending = _pending.get()
+        if pending is None:
+            _commit(tmp, path)
+        else:
+            pending.append((tmp, path))
+    except BaseException as exc:
+        _unlink(tmp)
+        if isinstance(exc, (OSError, rasterio.errors.RasterioError)) and not isinstance(exc, OutputError):
+            raise OutputError(f"cannot write {text!r}: {getattr(exc, 'strerror', None) or exc}", path=text) from exc
         raise
+
+
+def _flush(tmp: str, text: str) -> None:
+    """fsync the finished temporary file (a full disk may only show here); OutputError if it is empty."""
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+        if os.fstat(fh.fileno()).st_size == 0:
+            raise OutputError(f"cannot write {text!r}: nothing was written", path=text)
+
+
+def _commit(tmp, path) -> None:
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        _unlink(tmp)
+        raise OutputError(f"cannot write {os.fspath(path)!r}: {exc.strerror or exc}", path=os.fspath(path)) from exc
+
+
+def _unlink(tmp) -> None:
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
 
 
 def write_geotiff(path, array, transform, crs, *, nodata=None, tags=None, description=None) -> Path:
@@ -54,7 +153,21 @@ def write_geotiff(path, array, transform, crs, *, nodata=None, tags=None, descri
                 dst.update_tags(**{k: _tag(v) for k, v in tags.items()})
             if description:
                 dst.set_band_description(1, description)
+        _verify_geotiff(tmp, array, path)
     return Path(path)
+
+
+def _verify_geotiff(tmp, array, path) -> None:
+    """Read the written file back: GDAL may only log a failed write (a full disk) and close 'successfully'."""
+    try:
+        with rasterio.open(tmp) as src:
+            back = src.read(1)
+    except rasterio.errors.RasterioError as exc:
+        raise OutputError(f"cannot write {os.fspath(path)!r}: the file written is unreadable ({exc})") from exc
+    same = np.array_equal(back, array, equal_nan=True) if back.dtype.kind == "f" else np.array_equal(back, array)
+    if not same:
+        raise OutputError(f"cannot write {os.fspath(path)!r}: the file read back differs from what was written"
+                          " (disk full?)")
 
 
 def _tag(value) -> str:

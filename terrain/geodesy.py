@@ -70,14 +70,39 @@ def prime_vertical_radius_m(lat_rad):
     return WGS84_A_M / np.sqrt(1.0 - WGS84_E2 * np.sin(lat_rad) ** 2)
 
 
-def geographic_cell_sizes_m(transform, rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """E-W and N-S size (m) of the cells in each row of a lat/lon grid, from geodesics."""
-    res_x, res_y = transform.a, -transform.e
-    lat_c = transform.f + transform.e * (np.arange(rows) + 0.5)
-    lon0 = np.full(rows, transform.c)
+def geographic_cell_sizes_m(transform, rows: int, deg_per_unit: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """E-W and N-S size (m) of the cells in each row of a lat/lon grid, from geodesics.
+
+    ``deg_per_unit`` converts the grid's angular unit to degrees (0.9 for grads).
+    """
+    res_x, res_y = transform.a * deg_per_unit, -transform.e * deg_per_unit
+    lat_c = (transform.f + transform.e * (np.arange(rows) + 0.5)) * deg_per_unit
+    lon0 = np.zeros(rows)  # sizes do not depend on longitude (nor on the prime meridian)
     _, _, dx = GEOD.inv(lon0, lat_c, lon0 + res_x, lat_c)
-    _, _, dy = GEOD.inv(lon0, lat_c - res_y / 2, lon0, lat_c + res_y / 2)
+    _, _, dy = GEOD.inv(lon0, np.clip(lat_c - res_y / 2, -90, 90), lon0, np.clip(lat_c + res_y / 2, -90, 90))
     return np.asarray(dx, dtype=np.float64), np.asarray(dy, dtype=np.float64)
+
+
+def degrees_per_unit(crs) -> float:
+    """Degrees per angular unit of a geographic CRS (1 for degrees, 0.9 for grads); 1 otherwise."""
+    if crs is None or not crs.is_geographic:
+        return 1.0
+    return _degrees_per_unit(crs.to_wkt())
+
+
+@functools.lru_cache(maxsize=32)
+def _degrees_per_unit(wkt: str) -> float:
+    return math.degrees(pyproj.CRS.from_wkt(wkt).axis_info[0].unit_conversion_factor)
+
+
+def is_wgs84_lonlat(crs) -> bool:
+    """True if ``crs`` is WGS84 longitude/latitude in degrees from Greenwich (EPSG:4326, OGC:CRS84 ...)."""
+    return crs is not None and _is_wgs84(crs.to_wkt())
+
+
+@functools.lru_cache(maxsize=32)
+def _is_wgs84(wkt: str) -> bool:
+    return pyproj.CRS.from_wkt(wkt).equals(pyproj.CRS.from_epsg(4326), ignore_axis_order=True)
 
 
 def distance_azimuth(lat1, lon1, lat2, lon2):
@@ -130,9 +155,8 @@ def metric_frame(transform, crs, shape, obs_row: float, obs_col: float) -> Metri
     y0 = transform.f + transform.e * (obs_row + 0.5)
     x0 = transform.c + transform.a * (obs_col + 0.5)
     if geographic:
-        geometry.geographic_frame(
-            row_coord, col_coord, math.radians(y0), math.radians(x0), WGS84_A_M, WGS84_E2, *_fields(frame)
-        )
+        rad = math.radians(degrees_per_unit(crs))
+        geometry.geographic_frame(row_coord, col_coord, y0 * rad, x0 * rad, WGS84_A_M, WGS84_E2, *_fields(frame))
     else:
         geometry.projected_frame(row_coord, col_coord, y0, x0, scale, *_fields(frame))
     return frame
@@ -148,7 +172,8 @@ def cell_centres(transform, crs, shape):
     y = transform.f + transform.e * (np.arange(rows, dtype=np.float64) + 0.5)
     x = transform.c + transform.a * (np.arange(cols, dtype=np.float64) + 0.5)
     if crs is not None and crs.is_geographic:
-        return np.radians(y), np.radians(x), True
+        rad = math.radians(degrees_per_unit(crs))
+        return y * rad, x * rad, True
     return y, x, False
 
 

@@ -52,10 +52,7 @@ def add_scale_bar_and_north(ax, dem):
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     width_units = x1 - x0
-    metres_per_unit = 1.0
-    if dem.is_geographic:
-        lat = (y0 + y1) / 2
-        metres_per_unit = 111_320.0 * math.cos(math.radians(lat))
+    metres_per_unit = dem.mean_cell_size_m[0] / abs(dem.transform.a)  # true ground metres (any CRS, scale factor)
     target_m = width_units * metres_per_unit / 5
     nice = 10 ** math.floor(math.log10(target_m))
     for m in (5, 2, 1):

@@ -20,7 +20,7 @@ from .elevation import Dem, check_lat_lon, load_dem
 from .errors import InvalidParameterError
 from .kernels import radio as rk
 from .kernels import stats
-from .viewshed import check_finite, observer_window
+from .viewshed import check_finite, check_radius_m, observer_window
 from .viewshed import viewshed as _viewshed
 
 MODEL = ("free-space loss (slant distance) + Bullington equivalent knife edge, ITU-R P.526-15 4.5.1 J(nu); "
@@ -39,12 +39,32 @@ def smooth_earth_horizon_m(h1_m: float, h2_m: float, k_factor: float = constants
 
 
 def _check_radio(freq_mhz, k_factor, **heights):
-    f = check_finite("freq_mhz", freq_mhz, minimum=1e-3)
-    if f <= 0:
-        raise InvalidParameterError(f"freq_mhz {freq_mhz!r} must be > 0")
+    lo, hi = constants.FREQ_RANGE_MHZ
+    f = check_finite("freq_mhz", freq_mhz)
+    if not lo <= f <= hi:
+        raise InvalidParameterError(f"freq_mhz {freq_mhz!r} is outside {lo:g}-{hi:g} MHz (1 MHz to 100 GHz);"
+                                    " the frequency is in MHz: 2.4 GHz is 2400")
     k = check_finite("k_factor", k_factor, minimum=0.1, maximum=1e9)  # huge K ~ flat earth
-    hs = {name: check_finite(name, v, minimum=0) for name, v in heights.items()}
+    hs = {name: check_height(name, v) for name, v in heights.items()}
     return f, k, hs
+
+
+def check_height(name: str, value) -> float:
+    """A height above ground (m) in [0, MAX_HEIGHT_M], else InvalidParameterError."""
+    return check_finite(name, value, minimum=0, maximum=constants.MAX_HEIGHT_M)
+
+
+def check_power(name: str, value, limits=constants.POWER_RANGE_DB) -> float:
+    """A power, gain or margin in dB/dBm/dBi within ``limits``, else InvalidParameterError."""
+    return check_finite(name, value, minimum=limits[0], maximum=limits[1])
+
+
+def check_fresnel(value) -> float:
+    """The Fresnel-zone fraction that must be clear, 0 < f <= 1."""
+    f = check_finite("fresnel", value, minimum=0, maximum=1)
+    if f <= 0:
+        raise InvalidParameterError(f"fresnel {value!r} must be > 0 and <= 1 (0.6 = 60 % of the first Fresnel zone)")
+    return f
 
 
 # --- point to point -----------------------------------------------------------------------------
@@ -102,6 +122,9 @@ def profile(dem: Dem | None, lat1, lon1, lat2, lon2, *, height1: float = constan
     lat1, lon1 = check_lat_lon(lat1, lon1)
     lat2, lon2 = check_lat_lon(lat2, lon2)
     f, k, hs = _check_radio(freq_mhz, k_factor, height1=height1, height2=height2)
+    fresnel = check_fresnel(fresnel)
+    if spacing_m is not None:
+        spacing_m = check_finite("spacing_m", spacing_m, minimum=0.01)
     dist, az12 = geodesy.distance_azimuth(lat1, lon1, lat2, lon2)
     dist, az12 = float(dist), float(az12)
     if dist <= 0:
@@ -215,14 +238,12 @@ def coverage(dem: Dem | None, lat: float, lon: float, *, tx_height: float = cons
     See :data:`MODEL` for the propagation model. Units: heights m, freq MHz, radius m, dBm/dBi.
     """
     f, k, hs = _check_radio(freq_mhz, k_factor, tx_height=tx_height, rx_height=rx_height)
-    fr = check_finite("fresnel", fresnel, minimum=0, maximum=1)
-    eirp = check_finite("eirp_dbm", eirp_dbm)
-    gain = check_finite("rx_gain_dbi", rx_gain_dbi)
-    radius = check_finite("radius_m", radius_m, minimum=0)
-    if radius <= 0:
-        raise InvalidParameterError(f"radius_m {radius_m!r} must be > 0")
+    fr = check_fresnel(fresnel)
+    eirp = check_power("eirp_dbm", eirp_dbm)
+    gain = check_power("rx_gain_dbi", rx_gain_dbi)
+    radius = check_radius_m("radius_m", radius_m, positive=True)
     if dem is None:
-        check_lat_lon(lat, lon)
+        lat, lon = check_lat_lon(lat, lon)
         dem = load_dem(lat, lon, radius)
     refraction = 1.0 - 1.0 / k
     vs = _viewshed(dem, lat, lon, observer_height=hs["tx_height"], target_height=hs["rx_height"], radius_m=radius,
@@ -326,13 +347,20 @@ def jamming_margin(dem: Dem | None, control, jammers, *, control_height: float =
     height and EIRP as a 4-tuple (lat, lon, height_m, eirp_dbm)). Jamming powers add in mW.
     """
     clat, clon = check_lat_lon(*control)
-    margin = check_finite("margin_db", margin_db)
-    radius = check_finite("radius_m", radius_m, minimum=0)
+    margin = check_power("margin_db", margin_db)
+    radius = check_radius_m("radius_m", radius_m, positive=True)
+    control_height = check_height("control_height", control_height)
+    control_eirp_dbm = check_power("control_eirp_dbm", control_eirp_dbm)
     jam = []
     for j in jammers:
-        jl = tuple(j) + (jammer_height, jammer_eirp_dbm)[len(j) - 2:] if len(j) < 4 else tuple(j)
-        check_lat_lon(jl[0], jl[1])
-        jam.append(jl)
+        try:
+            jl = tuple(j) + (jammer_height, jammer_eirp_dbm)[len(j) - 2:] if len(j) < 4 else tuple(j)
+        except TypeError:
+            raise InvalidParameterError(f"jammer {j!r} must be (lat, lon) or (lat, lon, height_m, eirp_dbm)") from None
+        if len(jl) != 4:
+            raise InvalidParameterError(f"jammer {j!r} must be (lat, lon) or (lat, lon, height_m, eirp_dbm)")
+        jam.append((*check_lat_lon(jl[0], jl[1]), check_height("jammer height", jl[2]),
+                    check_power("jammer eirp_dbm", jl[3])))
     if not jam:
         raise InvalidParameterError("jamming_margin needs at least one jammer")
     if dem is None:

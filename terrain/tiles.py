@@ -9,6 +9,7 @@ SRTM way: ``N48E037``. Files are recognised by name:
 
 from __future__ import annotations
 
+import functools
 import gzip
 import math
 import os
@@ -18,6 +19,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -125,7 +127,8 @@ def _classify(path: Path, origin: str) -> TileFile | None:
 
 
 def _raw_size_hint(path: Path) -> int | None:
-    """Uncompressed byte size of an .hgt file, read from the container where cheap."""
+    """Uncompressed byte size of an .hgt file, read from the container where cheap (a guess; checked on open)."""
+    sizes = {2 * constants.SRTM1_SIZE**2, 2 * constants.SRTM3_SIZE**2}
     try:
         if path.suffix.lower() == ".hgt":
             return path.stat().st_size
@@ -133,12 +136,74 @@ def _raw_size_hint(path: Path) -> int | None:
             with zipfile.ZipFile(path) as zf:
                 return max((i.file_size for i in zf.infolist()), default=None)
         if path.suffix.lower() == ".gz":
-            with open(path, "rb") as fh:  # ISIZE: last 4 bytes, little endian
+            with open(path, "rb") as fh:  # ISIZE: last 4 bytes, little endian (of the last member only)
                 fh.seek(-4, os.SEEK_END)
-                return int.from_bytes(fh.read(4), "little")
-    except (OSError, zipfile.BadZipFile):
+                size = int.from_bytes(fh.read(4), "little")
+            return size if size in sizes else len(archive_bytes(path)[1])  # several members: count them
+    except (OSError, zipfile.BadZipFile, CorruptTileError):
         return None
     return None
+
+
+def read_bounded(fh, limit: int, source: str) -> bytes:
+    """All of a (decompressing) stream, refusing it as soon as it passes ``limit`` bytes (no bombs)."""
+    chunks, got = [], 0
+    while True:
+        chunk = fh.read(min(1 << 20, limit + 1 - got))
+        if not chunk:
+            return b"".join(chunks)
+        got += len(chunk)
+        if got > limit:
+            raise CorruptTileError(f"{source}: decompresses to more than {limit} bytes; not an elevation tile",
+                                   path=source)
+        chunks.append(chunk)
+
+
+def _archive_limit(inner: str) -> int:
+    """Largest decompressed size accepted (bytes): an SRTM 1" tile for .hgt, else MAX_DEM_CELLS float32."""
+    if inner.lower().endswith(".hgt"):
+        return 2 * constants.SRTM1_SIZE**2
+    return 4 * constants.MAX_DEM_CELLS
+
+
+def archive_bytes(path: Path) -> tuple[str, bytes]:
+    """(inner file name, decompressed bytes) of a .zip or .gz elevation file, verified end to end.
+
+    Every gzip member is read and its CRC and length checked; a zip member's CRC is checked; the
+    size is bounded while streaming. A damaged archive is a ``CorruptTileError``, never zeros.
+    """
+    st = path.stat()
+    return _archive_bytes(str(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=2)  # load_dem opens each tile twice in a row (header, then window)
+def _archive_bytes(path_text: str, _mtime_ns: int, _size: int) -> tuple[str, bytes]:
+    path = Path(path_text)
+    try:
+        if path.name.lower().endswith(".zip"):
+            with zipfile.ZipFile(path) as zf:
+                members = [i for i in zf.infolist() if not i.is_dir()]
+                if not members:
+                    raise CorruptTileError(f"{path}: zip archive is empty", path=path_text)
+                member = next((i for i in members if i.filename.lower().endswith(".hgt")), members[0])
+                inner = Path(member.filename).name
+                limit = _archive_limit(inner)
+                if member.file_size > limit:
+                    raise CorruptTileError(f"{path}: {inner} declares {member.file_size} bytes, more than the "
+                                           f"{limit} an elevation file may have", path=path_text)
+                with zf.open(member) as fh:
+                    raw = read_bounded(fh, limit, path_text)
+        else:
+            inner = path.name[: -len(".gz")]
+            with gzip.open(path, "rb") as fh:
+                raw = read_bounded(fh, _archive_limit(inner), path_text)
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        if isinstance(exc, CorruptTileError):
+            raise
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CorruptTileError(f"{path}: damaged archive ({text}); delete it and fetch it again",
+                               path=path_text) from exc
+    return inner, raw
 
 
 def local_tiles(explicit=None) -> list[TileFile]:

@@ -45,13 +45,14 @@ def sector_grid(dem: Dem, radius_m: float) -> SectorGrid:
     """The sector kernel's view of ``dem`` for rays of ``radius_m``."""
     row_coord, _, geographic = geodesy.cell_centres(dem.transform, dem.crs, dem.shape)
     if geographic:
-        col_step = math.radians(dem.transform.a)
+        col_step = math.radians(dem.transform.a * geodesy.degrees_per_unit(dem.crs))
         scale = np.ones(dem.shape[0])
     else:
         col_step = float(dem.transform.a)
         scale = geodesy.row_scales(dem.transform, dem.crs, dem.shape)
-    half_rows = int(math.ceil(radius_m / float(dem.cell_dy_m.min()))) + 4
-    max_steps = max(half_rows, int(math.ceil(radius_m / float(dem.cell_dx_m.min()))) + 4)
+    reach_m = min(radius_m, float(dem.cell_dy_m.max()) * dem.shape[0] + float(dem.cell_dx_m.max()) * dem.shape[1])
+    half_rows = min(int(math.ceil(reach_m / float(dem.cell_dy_m.min()))) + 4, dem.shape[0] + 4)  # no ray leaves the grid
+    max_steps = max(half_rows, min(int(math.ceil(reach_m / float(dem.cell_dx_m.min()))) + 4, sum(dem.shape) + 4))
     return SectorGrid(geographic, row_coord, col_step, scale, half_rows, max_steps)
 
 

@@ -38,12 +38,30 @@ def check_finite(name: str, value, *, minimum=None, maximum=None, below=None) ->
     return v
 
 
+def check_radius_km(name: str, radius_km) -> float:
+    """A CLI radius in km as metres; InvalidParameterError beyond MAX_CLI_RADIUS_KM, with a hint about units."""
+    r_km = check_finite(name, radius_km, minimum=0)
+    limit_km = constants.MAX_CLI_RADIUS_KM
+    if r_km > limit_km:
+        hint = f"; did you mean {r_km:g} m = {r_km / 1000:g} km?" if r_km / 1000 <= limit_km else ""
+        raise InvalidParameterError(f"{name} {radius_km!r} km is more than {limit_km:g} km (it is in km){hint}")
+    return r_km * 1000.0
+
+
+def check_radius_m(name: str, radius_m, *, positive: bool = False) -> float:
+    """A radius in metres within [0, MAX_RADIUS_M] (> 0 if ``positive``), else InvalidParameterError."""
+    r = check_finite(name, radius_m, minimum=0, maximum=constants.MAX_RADIUS_M)
+    if positive and r <= 0:
+        raise InvalidParameterError(f"{name} {radius_m!r} must be > 0 m")
+    return r
+
+
 def _check_physics(observer_height, target_height, radius_m, refraction) -> tuple[float, float, float, float]:
     """Validated (observer height m, target height m, radius m, refraction k)."""
-    h0 = check_finite("observer_height", observer_height, minimum=0)
-    ht = check_finite("target_height", target_height, minimum=0)
-    radius = check_finite("radius_m", radius_m, minimum=0)
-    k = check_finite("refraction", refraction, minimum=-10, below=1)
+    h0 = check_finite("observer_height", observer_height, minimum=0, maximum=constants.MAX_HEIGHT_M)
+    ht = check_finite("target_height", target_height, minimum=0, maximum=constants.MAX_HEIGHT_M)
+    radius = check_radius_m("radius_m", radius_m)
+    k = check_finite("refraction", refraction, minimum=constants.REFRACTION_RANGE[0], below=constants.REFRACTION_RANGE[1])
     return h0, ht, radius, k
 
 
@@ -84,7 +102,6 @@ class ViewshedResult:
 
 def _observer_cell(dem: Dem, a, b, coords: str):
     if coords == "latlon":
-        check_lat_lon(a, b)
         row, col = dem.index(a, b)
     elif coords == "dem":
         x = check_finite("x", a)
@@ -204,13 +221,12 @@ def viewshed(
     h0, ht, radius, k = _check_physics(observer_height, target_height, radius_m, refraction)
     if radius <= 0:
         raise InvalidParameterError(f"radius_m {radius_m!r} must be > 0")
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise InvalidParameterError(f"method {method!r} must be one of {', '.join(METHODS)}")
     if dem is None:
         if coords != "latlon":
             raise InvalidParameterError("coords='dem' needs an explicit dem")
-        check_lat_lon(lat, lon)
-        dem = load_dem(lat, lon, radius)
+        dem = load_dem(*check_lat_lon(lat, lon), radius)
     w = observer_window(dem, lat, lon, coords, radius)
     row, col, ra, rb, ca, cb, clipped = w.row, w.col, w.ra, w.rb, w.ca, w.cb, w.clipped
     win, r0, c0, frame, elev, void = w.win, w.r0, w.c0, w.frame, w.elev, w.void
@@ -297,7 +313,11 @@ def viewshed_count(
     Other parameters as in :func:`viewshed`.
     """
     h0, ht, radius, k = _check_physics(observer_height, target_height, radius_m, refraction)
-    pts = np.asarray(observers, dtype=np.float64).reshape(-1, 2)
+    try:
+        pts = np.asarray(observers, dtype=np.float64).reshape(-1, 2)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"observers must be a sequence of (lat, lon) number pairs, got {observers!r:.80}"
+                                    ) from None
     if len(pts) == 0:
         return np.zeros(dem.shape, np.int32)
     obs = _prepare_observers(dem, [_observer_cell(dem, a, b, coords) for a, b in pts], h0, radius)

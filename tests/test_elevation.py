@@ -173,7 +173,9 @@ def test_geotiff_in_utm_opens_with_metric_cells(tmp_path):
     z = np.arange(100, dtype=np.float32).reshape(10, 10)
     write_geotiff(tmp_path / "u.tif", z, Affine(30, 0, 500000, 0, -30, 5350000), "EPSG:32637", nodata=-9999)
     dem = terrain.open_dem(tmp_path / "u.tif")
-    assert not dem.is_geographic and dem.cell_dx_m[0] == 30.0 and dem.shape == (10, 10)
+    # true ground size: 30 m of grid on the central meridian is 30 / 0.9996 m (UTM's scale factor there)
+    assert not dem.is_geographic and dem.shape == (10, 10)
+    assert dem.cell_dx_m[0] == pytest.approx(30.0 / 0.9996, rel=1e-6)
     r, c = dem.index(*_latlon(dem, 3, 4))
     assert (r, c) == (3, 4)
 

@@ -13,7 +13,16 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except TerrainError as exc:  # one line on stderr, exit 1, no traceback
-            raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+            raise click.ClickException(_one_line(exc)) from exc
+        except OSError as exc:  # the system refused something (disk, permissions, network) that we did not wrap
+            raise click.ClickException(f"{type(exc).__name__}: {_one_line(exc)}") from exc
+        except MemoryError as exc:
+            raise click.ClickException("out of memory: use a smaller --radius/--extent or a coarser DEM") from exc
+
+
+def _one_line(exc) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

@@ -9,19 +9,28 @@ _presets = ", ".join(f"{k}={v:g}" for k, v in constants.FREQ_PRESETS_MHZ.items()
 
 
 def _freq(value):
-    """MHz from a number or a preset name."""
+    """MHz from a number (MHz), a number with a unit (2.4GHz, 2400MHz, 5.8g, 433M) or a preset name."""
+    import re
+
     from ..errors import InvalidParameterError
 
-    if value in constants.FREQ_PRESETS_MHZ:
-        return constants.FREQ_PRESETS_MHZ[value]
-    try:
-        return float(value)
-    except ValueError:
-        raise InvalidParameterError(f"--freq {value!r} is neither MHz nor a preset ({_presets})") from None
+    text = str(value).strip()
+    if text in constants.FREQ_PRESETS_MHZ:
+        return constants.FREQ_PRESETS_MHZ[text]
+    m = re.fullmatch(r"([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(ghz|g|mhz|m|khz|k|hz)?", text, re.IGNORECASE)
+    if not m:
+        raise InvalidParameterError(f"--freq {value!r} is not a frequency: give MHz (2400), a unit (2.4GHz, 2400MHz)"
+                                    f" or a preset ({_presets})")
+    number, unit = float(m.group(1)), (m.group(2) or "").lower()
+    if not unit and number < constants.FREQ_BARE_MIN_MHZ:
+        raise InvalidParameterError(f"--freq {value!r} would mean {number:g} MHz; a bare number is MHz: "
+                                    f"write {number:g}GHz (= {number * 1000:g} MHz) or {number:g}MHz if you mean it")
+    scale = {"": 1.0, "m": 1.0, "mhz": 1.0, "g": 1e3, "ghz": 1e3, "k": 1e-3, "khz": 1e-3, "hz": 1e-6}[unit]
+    return number * scale
 
 
 freq_opt = click.option("--freq", default=str(constants.FREQ_MHZ), show_default=True,
-                        help=f"Frequency in MHz, or a preset: {_presets}.")
+                        help=f"Frequency: MHz (2400), with a unit (2.4GHz, 5.8g, 868MHz) or a preset: {_presets}.")
 k_opt = click.option("--k", "k_factor", type=float, default=round(constants.K_FACTOR_RADIO, 4), show_default=True,
                      help="Effective-earth-radius factor K (r_eff = K R).")
 
@@ -44,11 +53,12 @@ def profile(lat1, lon1, lat2, lon2, height1, height2, freq, k_factor, fresnel, p
     """Point-to-point path profile: terrain, earth bulge, ray, Fresnel zone, clearance and loss."""
     from .. import elevation as el
     from .. import geodesy
-    from ..export import dumps
+    from ..export import check_output_paths, dumps
     from ..radio import profile as run
 
     lat1, lon1 = el.check_lat_lon(lat1, lon1)
     lat2, lon2 = el.check_lat_lon(lat2, lon2)
+    check_output_paths(**{"--png": png})
     dem = None
     if dem_path is not None:
         dist, az = geodesy.distance_azimuth(lat1, lon1, lat2, lon2)
@@ -102,10 +112,11 @@ def coverage(lat, lon, output, tx_height, rx_height, freq, radius_km, k_factor, 
     from .. import elevation as el
     from .. import export
     from ..radio import coverage as run
-    from ..viewshed import check_finite
+    from ..viewshed import check_radius_km
 
     lat, lon = el.check_lat_lon(lat, lon)
-    radius_m = check_finite("--radius", radius_km, minimum=0) * 1000
+    export.check_output_paths(**{"-o": output, "--power-tif": power_tif, "--png": png, "--geojson": geojson})
+    radius_m = check_radius_km("--radius", radius_km)
     dem = el.dem_for(dem_path, lat, lon, radius_m, fill_voids=fill_voids)
     res = run(dem, lat, lon, tx_height=tx_height, rx_height=rx_height, freq_mhz=_freq(freq), radius_m=radius_m,
               k_factor=k_factor, fresnel=fresnel, eirp_dbm=eirp, rx_gain_dbi=rx_gain)
@@ -113,25 +124,28 @@ def coverage(lat, lon, output, tx_height, rx_height, freq, radius_km, k_factor, 
     band = res.los.astype(np.uint8) + res.fresnel_clear.astype(np.uint8)
     band[np.isnan(res.path_loss_db)] = 255
     tags = {"terrain_coverage": export.dumps(summary)}
-    export.write_geotiff(output, band, dem.transform, dem.crs, nodata=255, tags=tags, description="coverage class")
     outputs = {"coverage_tif": output}
-    if power_tif:
-        export.write_geotiff(power_tif, res.rx_power_dbm, dem.transform, dem.crs, nodata=float("nan"), tags=tags,
-                             description="received power (dBm)")
-        outputs["power_tif"] = power_tif
-    if geojson:
-        export.write_geojson(geojson, res.los, dem.transform, dem.crs, {"rx_height_m": rx_height})
-        outputs["geojson"] = geojson
-    if png:
-        from ..plot import raster_map
+    with export.all_or_nothing():  # a failed --png/--geojson/--power-tif leaves no -o behind either
+        export.write_geotiff(output, band, dem.transform, dem.crs, nodata=255, tags=tags,
+                             description="coverage class")
+        if power_tif:
+            export.write_geotiff(power_tif, res.rx_power_dbm, dem.transform, dem.crs, nodata=float("nan"), tags=tags,
+                                 description="received power (dBm)")
+            outputs["power_tif"] = power_tif
+        if geojson:
+            export.write_geojson(geojson, res.los, dem.transform, dem.crs, {"rx_height_m": rx_height})
+            outputs["geojson"] = geojson
+        if png:
+            from ..plot import raster_map
 
-        t = summary["transmitter"]
-        raster_map(dem, np.where(res.los, res.rx_power_dbm, np.nan), png, cmap="plasma", label="received power (dBm)",
-                   title=f"Radio LOS coverage: tx {tx_height:g} m, rx {rx_height:g} m, {summary['freq_mhz']:g} MHz, "
-                         f"K={k_factor:.3g}, EIRP {eirp:g} dBm\nLOS {summary['los_area_km2']:.0f} km2, "
-                         f"{fresnel:.0%} Fresnel clear {summary['fresnel_clear_area_km2']:.0f} km2; "
-                         f"{summary['dem']['note']}", marks=[(t["x"], t["y"], "tx")])
-        outputs["png"] = png
+            t = summary["transmitter"]
+            raster_map(dem, np.where(res.los, res.rx_power_dbm, np.nan), png, cmap="plasma",
+                       label="received power (dBm)",
+                       title=f"Radio LOS coverage: tx {tx_height:g} m, rx {rx_height:g} m, {summary['freq_mhz']:g} MHz, "
+                             f"K={k_factor:.3g}, EIRP {eirp:g} dBm\nLOS {summary['los_area_km2']:.0f} km2, "
+                             f"{fresnel:.0%} Fresnel clear {summary['fresnel_clear_area_km2']:.0f} km2; "
+                             f"{summary['dem']['note']}", marks=[(t["x"], t["y"], "tx")])
+            outputs["png"] = png
     summary["outputs"] = outputs
     if as_json:
         click.echo(export.dumps(summary))
@@ -170,10 +184,11 @@ def jamming(lat, lon, jammers, output, control_height, control_eirp, jammer_heig
     from .. import export, geodesy
     from ..errors import InvalidParameterError
     from ..radio import jamming_margin
-    from ..viewshed import check_finite
+    from ..viewshed import check_finite, check_radius_km
 
     lat, lon = el.check_lat_lon(lat, lon)
-    radius_m = check_finite("--radius", radius_km, minimum=0) * 1000
+    export.check_output_paths(**{"-o": output, "--png": png})
+    radius_m = check_radius_km("--radius", radius_km)
     jam = []
     for text in jammers:
         parts = text.split(",")
@@ -190,15 +205,17 @@ def jamming(lat, lon, jammers, output, control_height, control_eirp, jammer_heig
                          drone_height=drone_height, freq_mhz=_freq(freq), radius_m=radius_m, k_factor=k_factor,
                          margin_db=margin)
     summary = res.summary()
-    export.write_geotiff(output, res.sj_db, res.transform, res.crs, nodata=float("nan"),
-                         tags={"terrain_jamming": export.dumps(summary)}, description="S/J (dB)")
-    if png:
-        from ..plot import raster_map
+    with export.all_or_nothing():
+        export.write_geotiff(output, res.sj_db, res.transform, res.crs, nodata=float("nan"),
+                             tags={"terrain_jamming": export.dumps(summary)}, description="S/J (dB)")
+        if png:
+            from ..plot import raster_map
 
-        marks = [(*_xy(res, lat, lon), "control")] + [(*_xy(res, j[0], j[1]), "jammer") for j in jam]
-        raster_map(res.dem, res.sj_db, png, cmap="RdYlGn", vmin=-30, vmax=30, label="S/J (dB)", marks=marks,
-                   title=f"Drone at {drone_height:g} m: S/J >= {margin:g} dB over {summary['link_ok_area_km2']:.0f} km2 "
-                         f"({100 * summary['link_ok_fraction']:.0f}% of {radius_km:g} km disc)\n{summary['dem']['note']}")
+            marks = [(*_xy(res, lat, lon), "control")] + [(*_xy(res, j[0], j[1]), "jammer") for j in jam]
+            raster_map(res.dem, res.sj_db, png, cmap="RdYlGn", vmin=-30, vmax=30, label="S/J (dB)", marks=marks,
+                       title=f"Drone at {drone_height:g} m: S/J >= {margin:g} dB over "
+                             f"{summary['link_ok_area_km2']:.0f} km2 ({100 * summary['link_ok_fraction']:.0f}% of "
+                             f"{radius_km:g} km disc)\n{summary['dem']['note']}")
     if as_json:
         click.echo(export.dumps(summary))
         return

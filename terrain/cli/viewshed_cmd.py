@@ -39,32 +39,34 @@ def viewshed(lat, lon, output, dem_path, observer_height, target_height, radius_
     """Where an observer at LAT LON can see, within --radius km."""
     from .. import elevation as el
     from .. import export
-    from ..viewshed import check_finite
+    from ..viewshed import check_radius_km
     from ..viewshed import viewshed as run
 
     lat, lon = el.check_lat_lon(lat, lon)
-    radius_m = check_finite("--radius", radius_km, minimum=0) * 1000.0
+    export.check_output_paths(**{"-o": output, "--mvh": mvh, "--png": png, "--geojson": geojson})
+    radius_m = check_radius_km("--radius", radius_km)
     dem = el.dem_for(dem_path, lat, lon, radius_m, fill_voids=fill_voids)
     result = run(dem, lat, lon, observer_height=observer_height, target_height=target_height, radius_m=radius_m,
                  refraction=refraction, curvature=not no_curvature, method=method)
     summary = result.summary()
     tags = {"terrain_viewshed": export.dumps(summary)}
-    export.write_geotiff(output, export.visibility_band(result.visible, result.min_visible_height_m),
-                         dem.transform, dem.crs, nodata=export.VIS_NODATA, tags=tags, description="visible")
     outputs = {"visibility_tif": output}
-    if mvh:
-        export.write_geotiff(mvh, result.min_visible_height_m, dem.transform, dem.crs, nodata=float("nan"),
-                             tags=tags, description="min visible height (m above ground)")
-        outputs["mvh_tif"] = mvh
-    if geojson:
-        export.write_geojson(geojson, result.visible, dem.transform, dem.crs,
-                             {"observer_height_m": observer_height, "target_height_m": target_height})
-        outputs["geojson"] = geojson
-    if png:
-        from ..plot import viewshed_map
+    with export.all_or_nothing():  # a failed --png/--geojson/--mvh leaves no -o behind either
+        export.write_geotiff(output, export.visibility_band(result.visible, result.min_visible_height_m),
+                             dem.transform, dem.crs, nodata=export.VIS_NODATA, tags=tags, description="visible")
+        if mvh:
+            export.write_geotiff(mvh, result.min_visible_height_m, dem.transform, dem.crs, nodata=float("nan"),
+                                 tags=tags, description="min visible height (m above ground)")
+            outputs["mvh_tif"] = mvh
+        if geojson:
+            export.write_geojson(geojson, result.visible, dem.transform, dem.crs,
+                                 {"observer_height_m": observer_height, "target_height_m": target_height})
+            outputs["geojson"] = geojson
+        if png:
+            from ..plot import viewshed_map
 
-        viewshed_map(result, dem, png)
-        outputs["png"] = png
+            viewshed_map(result, dem, png)
+            outputs["png"] = png
     summary["outputs"] = outputs
     if as_json:
         click.echo(export.dumps(summary))

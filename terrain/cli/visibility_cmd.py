@@ -45,12 +45,18 @@ def visibility_map(lat, lon, output, extent_km, radius_km, observer_height, targ
 
     from .. import elevation as el
     from .. import export
+    from ..errors import InvalidParameterError
     from ..total import total_viewshed
-    from ..viewshed import check_finite
+    from ..viewshed import check_radius_km
 
     lat, lon = el.check_lat_lon(lat, lon)
-    extent_m = check_finite("--extent", extent_km, minimum=0) * 1000
-    radius_m = check_finite("--radius", radius_km, minimum=0) * 1000
+    export.check_output_paths(**{"-o": output, "--png": png})
+    extent_m = check_radius_km("--extent", extent_km)
+    radius_m = check_radius_km("--radius", radius_km)
+    if radius_m <= 0:
+        raise InvalidParameterError(f"--radius {radius_km!r} km must be > 0")
+    if workers < 0 or tile < 1:
+        raise InvalidParameterError(f"--workers {workers} must be >= 0 and --tile {tile} >= 1")
     dem = el.dem_for(dem_path, lat, lon, extent_m + radius_m)
     from .. import geodesy
 
@@ -62,7 +68,10 @@ def visibility_map(lat, lon, output, extent_km, radius_km, observer_height, targ
     region = (rows.min(), rows.max() + 1, cols.min(), cols.max() + 1)  # observers only around the extent
     client = cluster = None
     if scheduler or workers:
-        from distributed import Client, LocalCluster
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise InvalidParameterError("--workers/--scheduler need Dask: pip install 'terrain[distributed]'") from None
 
         if scheduler:
             client = Client(scheduler)
@@ -82,6 +91,9 @@ def visibility_map(lat, lon, output, extent_km, radius_km, observer_height, targ
         if cluster is not None:
             cluster.close()
     area[outside] = np.nan
+    if not np.isfinite(area).any():
+        raise InvalidParameterError("no cell within --extent has a visible area (all void or off the DEM); "
+                                    "nothing written")
     summary = {"centre": {"lat": lat, "lon": lon}, "extent_m": extent_m, "radius_m": radius_m,
                "observer_height_m": observer_height, "target_height_m": target_height, "refraction_k": refraction,
                "method": method, "n_directions": n_directions if method == "sector" else None,
@@ -89,15 +101,17 @@ def visibility_map(lat, lon, output, extent_km, radius_km, observer_height, targ
                "dask": bool(client is not None), "max_km2": float(np.nanmax(area)),
                "median_km2": float(np.nanmedian(area)), "dem": {"resolution": dem.resolution,
                                                                "note": dem.resolution_note}}
-    export.write_geotiff(output, area, dem.transform, dem.crs, nodata=float("nan"),
-                         tags={"terrain_visibility_map": export.dumps(summary)}, description="visible area (km2)")
-    if png:
-        from ..plot import raster_map
+    with export.all_or_nothing():
+        export.write_geotiff(output, area, dem.transform, dem.crs, nodata=float("nan"),
+                             tags={"terrain_visibility_map": export.dumps(summary)}, description="visible area (km2)")
+        if png:
+            from ..plot import raster_map
 
-        x, y = dem.to_dem_xy(lat, lon)
-        raster_map(dem, area, png, cmap="magma", label="visible area (km²)", marks=[(float(x), float(y), "centre")],
-                   title=f"Visible area within {radius_km:g} km from every cell (observer {observer_height:g} m, "
-                         f"target {target_height:g} m) - {dem.resolution_note}")
+            x, y = dem.to_dem_xy(lat, lon)
+            raster_map(dem, area, png, cmap="magma", label="visible area (km²)",
+                       marks=[(float(x), float(y), "centre")],
+                       title=f"Visible area within {radius_km:g} km from every cell (observer {observer_height:g} m, "
+                             f"target {target_height:g} m) - {dem.resolution_note}")
     if as_json:
         click.echo(export.dumps(summary))
         return
