@@ -91,10 +91,14 @@ SRTM3_SIZE = 1201
 #: layout: the Terrain Tiles open dataset on AWS (Mapzen/Tilezen, derived
 #: from SRTM, ETOPO1, NED and others). {lat_dir} is e.g. N48, {name} N48E037.
 TILE_URL_TEMPLATE = "https://s3.amazonaws.com/elevation-tiles-prod/skadi/{lat_dir}/{name}.hgt.gz"
-#: Download retries (count), initial back-off (s) and socket timeout (s).
+#: Download retries (count), initial back-off (s, doubled per retry, capped), socket timeout (s) and
+#: the overall time one tile may take, all attempts together (s): a mirror that drips a byte per
+#: second never trips the socket timeout, so only a deadline ends it.
 DOWNLOAD_RETRIES = 3
 DOWNLOAD_BACKOFF_S = 1.0
+DOWNLOAD_BACKOFF_MAX_S = 30.0
 DOWNLOAD_TIMEOUT_S = 30.0
+DOWNLOAD_DEADLINE_S = 600.0
 #: Largest grid (cells) one Dem may hold: 400 million cells (~2 GB as float32 + mask), a 20000 x 20000
 #: GeoTIFF; larger files are refused before anything is read (a damaged header can declare any size).
 MAX_DEM_CELLS = 400_000_000

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import functools
 import gzip
+import http.client
+import io
 import math
 import os
 import re
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 import zlib
@@ -24,8 +27,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 from . import constants
-from .errors import CorruptTileError, DownloadError, InvalidParameterError
+from .errors import CorruptTileError, DownloadError, InvalidParameterError, OutputError
 
 _SRTM_RE = re.compile(r"^([NS])(\d{2})([EW])(\d{3})\.hgt(\.zip|\.gz)?$", re.IGNORECASE)
 _DTED_RE = re.compile(r"^([ns])(\d{2})\.dt([012])$", re.IGNORECASE)
@@ -233,49 +238,72 @@ def best_tiles(names, explicit=None) -> dict[str, list[TileFile]]:
 
 # --- downloads ---------------------------------------------------------------
 
+_TILE_SIZES = (constants.SRTM1_SIZE, constants.SRTM3_SIZE)
+#: Largest download accepted (bytes): an uncompressed 1" tile plus headroom (compressed ones are smaller).
+_MAX_PAYLOAD = 2 * constants.SRTM1_SIZE**2 + (1 << 20)
+
 
 def _validate_hgt_bytes(raw: bytes, source: str) -> int:
-    """Side length of an SRTM tile from its raw bytes, or CorruptTileError."""
-    for side in (constants.SRTM1_SIZE, constants.SRTM3_SIZE):
-        if len(raw) == 2 * side * side:
-            return side
-    raise CorruptTileError(
-        f"{source}: {len(raw)} bytes is not an SRTM tile "
-        f"(expected {2 * constants.SRTM1_SIZE**2} for 1\" or {2 * constants.SRTM3_SIZE**2} for 3\")",
-        path=source,
-    )
+    """Side length of an SRTM tile from its raw bytes, or CorruptTileError (wrong size, or all one value)."""
+    side = next((n for n in _TILE_SIZES if len(raw) == 2 * n * n), None)
+    if side is None:
+        raise CorruptTileError(
+            f"{source}: {len(raw)} bytes is not an SRTM tile "
+            f"(expected {2 * constants.SRTM1_SIZE**2} for 1\" or {2 * constants.SRTM3_SIZE**2} for 3\")",
+            path=source,
+        )
+    posts = np.frombuffer(raw, dtype=">i2")
+    if (posts == posts[0]).all():  # an all-zero (or all-void) payload of the right size is a placeholder, not data
+        raise CorruptTileError(f"{source}: every post is {int(posts[0])} m - not elevation data", path=source)
+    return side
 
 
-def _decompress(payload: bytes, url: str) -> bytes:
+def _decompress(payload: bytes, url: str, name: str) -> bytes:
+    """The .hgt bytes inside a gzip/zip payload (bounded, CRC-checked, the right tile) or the payload itself."""
     try:
         if payload[:2] == b"\x1f\x8b":
-            return gzip.decompress(payload)
+            with gzip.GzipFile(fileobj=io.BytesIO(payload)) as fh:  # every member, CRC and length checked
+                return read_bounded(fh, 2 * constants.SRTM1_SIZE**2, url)
         if payload[:4] == b"PK\x03\x04":
-            import io
-
             with zipfile.ZipFile(io.BytesIO(payload)) as zf:
                 members = [i for i in zf.infolist() if i.filename.lower().endswith(".hgt")]
                 if not members:
                     raise CorruptTileError(f"{url}: zip archive holds no .hgt file", path=url)
-                return zf.read(members[0])
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+                inner = Path(members[0].filename).name
+                if inner.lower() != f"{name.lower()}.hgt":
+                    raise CorruptTileError(f"{url}: zip archive holds {inner}, not {name}.hgt", path=url)
+                with zf.open(members[0]) as fh:
+                    return read_bounded(fh, 2 * constants.SRTM1_SIZE**2, url)
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        if isinstance(exc, CorruptTileError):
+            raise
         raise CorruptTileError(f"{url}: truncated or corrupt archive ({exc})", path=url) from exc
     return payload
 
 
-def _download_bytes(url: str, timeout_s: float, progress) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout_s) as resp:
+def _download_bytes(url: str, timeout_s: float, deadline: float, progress) -> bytes:
+    """The body at ``url``: bounded in size, and abandoned (TimeoutError) at the monotonic ``deadline``."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError("overall deadline passed")
+    with urllib.request.urlopen(url, timeout=min(timeout_s, remaining)) as resp:
         total = resp.headers.get("Content-Length")
-        total = int(total) if total else None
+        total = int(total) if total and total.strip().isdigit() else None
+        if total is not None and total > _MAX_PAYLOAD:
+            raise CorruptTileError(f"{url}: {total} bytes is more than any SRTM tile", path=url)
         chunks, got = [], 0
         bar = progress(total=total, desc=url.rsplit("/", 1)[-1]) if progress else None
         try:
             while True:
+                if time.monotonic() > deadline:  # a mirror dripping bytes never trips the socket timeout
+                    raise TimeoutError(f"no complete tile within the overall deadline ({got} bytes received)")
                 chunk = resp.read(1 << 16)
                 if not chunk:
                     break
                 chunks.append(chunk)
                 got += len(chunk)
+                if got > _MAX_PAYLOAD:
+                    raise CorruptTileError(f"{url}: more than {_MAX_PAYLOAD} bytes; not an SRTM tile", path=url)
                 if bar is not None:
                     bar.update(len(chunk))
         finally:
@@ -286,6 +314,31 @@ def _download_bytes(url: str, timeout_s: float, progress) -> bytes:
     return b"".join(chunks)
 
 
+def tile_url(url_template: str, name: str) -> str:
+    """The URL of tile ``name`` from a template; InvalidParameterError for unknown placeholders or a bad URL."""
+    try:
+        url = str(url_template).format(name=name, lat_dir=name[:3])
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        raise InvalidParameterError(f"--url-template {url_template!r} is not valid: placeholders are {{name}} "
+                                    f"(N48E037) and {{lat_dir}} (N48) ({type(exc).__name__}: {exc})") from None
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https", "file") or (parts.scheme != "file" and not parts.hostname):
+        raise InvalidParameterError(f"--url-template {url_template!r} gives {url!r}, not an http(s):// or file:// URL")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError as exc:
+        raise InvalidParameterError(f"--url-template {url_template!r} gives {url!r}: {exc}") from None
+    return url
+
+
+def _cached_ok(target: Path) -> bool:
+    """True if a cached tile is complete (one of the two SRTM sizes)."""
+    try:
+        return target.stat().st_size in {2 * n * n for n in _TILE_SIZES}
+    except OSError:
+        return False
+
+
 def fetch_tile(
     name: str,
     *,
@@ -294,6 +347,7 @@ def fetch_tile(
     retries: int = constants.DOWNLOAD_RETRIES,
     backoff_s: float = constants.DOWNLOAD_BACKOFF_S,
     timeout_s: float = constants.DOWNLOAD_TIMEOUT_S,
+    deadline_s: float = constants.DOWNLOAD_DEADLINE_S,
     overwrite: bool = False,
     progress=None,
 ) -> Path:
@@ -308,59 +362,122 @@ def fetch_tile(
         :data:`terrain.constants.TILE_URL_TEMPLATE`.
     dest_dir : path, optional
         Where the tile goes; default :func:`cache_dir`.
-    retries, backoff_s, timeout_s
-        Attempts after the first (count), initial back-off doubled each time (s),
-        socket timeout (s).
+    retries, backoff_s, timeout_s, deadline_s
+        Attempts after the first (count), initial back-off doubled each time and capped at
+        ``DOWNLOAD_BACKOFF_MAX_S`` (s), socket timeout (s), overall time for the tile, all attempts (s).
     progress : callable, optional
         A tqdm-like factory ``progress(total=, desc=)``.
 
     Returns
     -------
-    Path of ``<dest_dir>/<name>.hgt`` (stored uncompressed for fast windowed reads).
+    Path of ``<dest_dir>/<name>.hgt`` (stored uncompressed for fast windowed reads). A cached
+    file of the wrong size (a truncated earlier write) is downloaded again.
 
     Raises
     ------
     DownloadError
-        Every attempt failed (HTTP error, timeout, truncated or wrong-size data).
+        Every attempt failed (HTTP error, timeout, deadline, truncated, corrupt or wrong data).
+    InvalidParameterError
+        A bad name, URL template, timeout, deadline or retry count.
     """
     lat, lon = parse_tile_name(name)
     name = tile_name(lat, lon)
+    timeout_s = _positive("timeout", timeout_s)
+    deadline_s = _positive("deadline", deadline_s)
+    backoff_s = _positive("backoff", backoff_s, allow_zero=True)
+    if isinstance(retries, bool) or not isinstance(retries, (int, np.integer)) or not 0 <= retries <= 100:
+        raise InvalidParameterError(f"retries {retries!r} must be an integer from 0 to 100")
+    url = tile_url(url_template, name)
     dest = Path(dest_dir) if dest_dir is not None else cache_dir()
     target = dest / f"{name}.hgt"
-    if target.exists() and not overwrite:
+    _clean_stale_partials(target)
+    if target.exists() and not overwrite and _cached_ok(target):
         return target
-    url = url_template.format(name=name, lat_dir=name[:3])
+    deadline = time.monotonic() + deadline_s
     errors = []
     for attempt in range(retries + 1):
         try:
-            raw = _decompress(_download_bytes(url, timeout_s, progress), url)
+            raw = _decompress(_download_bytes(url, timeout_s, deadline, progress), url, name)
             _validate_hgt_bytes(raw, url)
             _atomic_write(target, raw)
             return target
+        except OutputError:
+            raise  # the download was good; the cache cannot be written: retrying will not help
         except urllib.error.HTTPError as exc:
             errors.append(f"HTTP {exc.code}")
             if 400 <= exc.code < 500 and exc.code != 429:
                 break  # the tile does not exist there; retrying will not help
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
-            errors.append(str(getattr(exc, "reason", exc)))
-        if attempt < retries:
-            time.sleep(backoff_s * 2**attempt)
+        except (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException, ValueError) as exc:
+            reason = getattr(exc, "reason", None) or exc
+            errors.append(f"{type(exc).__name__}: {reason}".splitlines()[0])
+        pause = min(backoff_s * 2**attempt, constants.DOWNLOAD_BACKOFF_MAX_S)
+        if attempt == retries or time.monotonic() + pause >= deadline:
+            break
+        time.sleep(pause)
     raise DownloadError(f"could not download {name} from {url}: " + "; ".join(errors))
 
 
+def _positive(name: str, value, *, allow_zero: bool = False) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = float("nan")
+    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        raise InvalidParameterError(f"{name} {value!r} must be a finite number of seconds > 0")
+    return v
+
+
+def _partial_prefix(target: Path) -> str:
+    return f".{target.name}."
+
+
+def _clean_stale_partials(target: Path) -> None:
+    """Delete ``.N48E037.hgt.<pid>.*.part`` files left by killed processes (their pid is gone)."""
+    if not target.parent.is_dir():
+        return
+    for part in target.parent.glob(f"{_partial_prefix(target)}*.part"):
+        pid_text = part.name[len(_partial_prefix(target)):].split(".", 1)[0]
+        if pid_text.isdigit() and _alive(int(pid_text)):
+            continue  # another process is writing it now
+        try:
+            part.unlink()
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
 def _atomic_write(target: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``target`` and rename it into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    """Write to a temporary file beside ``target`` (named with our pid) and rename it into place."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f"{_partial_prefix(target)}{os.getpid()}.", suffix=".part",
+                                   dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write the tile cache {target.parent}: {exc.strerror or exc}",
+                          path=str(target)) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        mask = os.umask(0o022)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; a cached tile follows the umask like any new file
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {target}: {exc.strerror or exc}", path=str(target)) from exc
         raise

@@ -17,11 +17,14 @@ def tiles():
               help="Mirror URL with {name} (N48E037) and {lat_dir} (N48).")
 @click.option("--dest", type=click.Path(file_okay=False), default=None, help="Directory (default: the user cache).")
 @click.option("--retries", type=int, default=constants.DOWNLOAD_RETRIES, show_default=True)
-@click.option("--timeout", type=float, default=constants.DOWNLOAD_TIMEOUT_S, show_default=True, help="Seconds.")
+@click.option("--timeout", type=float, default=constants.DOWNLOAD_TIMEOUT_S, show_default=True,
+              help="Socket timeout (s).")
+@click.option("--deadline", type=float, default=constants.DOWNLOAD_DEADLINE_S, show_default=True,
+              help="Overall time per tile, all attempts (s).")
 @click.option("--overwrite", is_flag=True, help="Download even if the tile is cached.")
 @quiet_opt
 @json_opt
-def fetch(names, url_template, dest, retries, timeout, overwrite, quiet, as_json):
+def fetch(names, url_template, dest, retries, timeout, deadline, overwrite, quiet, as_json):
     """Download SRTM tiles (e.g. N48E037), verified, into the cache."""
     from tqdm import tqdm
 
@@ -34,6 +37,7 @@ def fetch(names, url_template, dest, retries, timeout, overwrite, quiet, as_json
     done = []
     for name in names:
         path = fetch_tile(name, url_template=url_template, dest_dir=dest, retries=retries, timeout_s=timeout,
+                          deadline_s=deadline,
                           overwrite=overwrite, progress=None if quiet or as_json else bar)
         done.append({"name": name.upper(), "path": str(path)})
         if not as_json:
