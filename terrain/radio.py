@@ -141,8 +141,9 @@ def profile(dem: Dem | None, lat1, lon1, lat2, lon2, *, height1: float = constan
     for la, lo in ((lat1, lon1), (lat2, lon2)):
         dem.index(la, lo)  # both ends must lie on the DEM (InvalidParameterError otherwise)
     z = _bilinear(dem, lats, lons)
-    if np.isnan(z[0]) or np.isnan(z[-1]):
-        raise InvalidParameterError("an end of the profile stands on a void (nodata) cell")
+    for i, (la, lo) in ((0, (lat1, lon1)), (-1, (lat2, lon2))):
+        if np.isnan(z[i]):  # next to a void the bilinear sample is NaN: the end's own post decides
+            z[i] = dem.elevation_at(la, lo)  # MissingElevationError if the end itself is void
     r_eff = k * constants.EARTH_RADIUS_M
     bulge = d * (dist - d) / (2 * r_eff)
     h1 = z[0] + hs["height1"]

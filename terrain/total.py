@@ -106,12 +106,17 @@ def check_device(device: str, method: str, client) -> None:
 
 
 def check_method(method: str, n_directions: int, stride: int) -> None:
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise InvalidParameterError(f"method {method!r} must be one of {', '.join(METHODS)}")
-    if int(n_directions) != n_directions or not 4 <= n_directions <= 100_000:
+    if not _is_int(n_directions) or not 4 <= n_directions <= 100_000:
         raise InvalidParameterError(f"n_directions {n_directions!r} must be an integer from 4 to 100000")
-    if int(stride) != stride or stride < 1:
+    if not _is_int(stride) or stride < 1:
         raise InvalidParameterError(f"stride {stride!r} must be an integer >= 1")
+
+
+def _is_int(value) -> bool:
+    """True for an int (or numpy integer), not a bool, float or text."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def total_viewshed(

@@ -21,8 +21,10 @@ METHODS = ("fast", "checked", "exact")
 def check_finite(name: str, value, *, minimum=None, maximum=None, below=None) -> float:
     """Float value or InvalidParameterError naming the parameter, the value and the range."""
     try:
+        if isinstance(value, (bool, np.bool_, str, bytes, bytearray)) and not _numeric_text(value):
+            raise TypeError
         v = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidParameterError(f"{name} {value!r} is not a number") from None
     bad = not math.isfinite(v) or (minimum is not None and v < minimum) or (maximum is not None and v > maximum)
     bad = bad or (below is not None and v >= below)
@@ -36,6 +38,17 @@ def check_finite(name: str, value, *, minimum=None, maximum=None, below=None) ->
             rng.append(f"< {below:g}")
         raise InvalidParameterError(f"{name} {value!r} must be a finite number {' and '.join(rng)}".rstrip())
     return v
+
+
+def _numeric_text(value) -> bool:
+    """True for a string that spells a number (the CLI passes text); False for bools."""
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 def check_radius_km(name: str, radius_km) -> float:
@@ -60,7 +73,7 @@ def _check_physics(observer_height, target_height, radius_m, refraction) -> tupl
     """Validated (observer height m, target height m, radius m, refraction k)."""
     h0 = check_finite("observer_height", observer_height, minimum=0, maximum=constants.MAX_HEIGHT_M)
     ht = check_finite("target_height", target_height, minimum=0, maximum=constants.MAX_HEIGHT_M)
-    radius = check_radius_m("radius_m", radius_m)
+    radius = check_radius_m("radius_m", radius_m, positive=True)
     k = check_finite("refraction", refraction, minimum=constants.REFRACTION_RANGE[0], below=constants.REFRACTION_RANGE[1])
     return h0, ht, radius, k
 
@@ -219,8 +232,6 @@ def viewshed(
     >>> r = terrain.viewshed(None, 48.2828, 37.1828, radius_m=5000)  # doctest: +SKIP
     """
     h0, ht, radius, k = _check_physics(observer_height, target_height, radius_m, refraction)
-    if radius <= 0:
-        raise InvalidParameterError(f"radius_m {radius_m!r} must be > 0")
     if not isinstance(method, str) or method not in METHODS:
         raise InvalidParameterError(f"method {method!r} must be one of {', '.join(METHODS)}")
     if dem is None:

@@ -3,6 +3,27 @@ import os
 import pytest
 
 
+def pytest_addoption(parser):
+    parser.addoption("--fuzz-scale", type=int, default=1, help="Multiply the fuzz suite's case counts (default 1).")
+    parser.addoption("--runslow", action="store_true", help="The long fuzz run: --fuzz-scale 10.")
+
+
+@pytest.fixture(scope="session")
+def fuzz_scale(request):
+    """How many times the default number of fuzz cases to run."""
+    return 10 if request.config.getoption("--runslow") else max(1, request.config.getoption("--fuzz-scale"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    from fuzzkit import TALLY
+
+    if TALLY.counts:
+        terminalreporter.write_sep("-", "fuzz outcomes (tests/fuzzkit.py)")
+        terminalreporter.write_line(TALLY.table())
+        for line in TALLY.failures[:20]:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_tile_paths(tmp_path_factory, monkeypatch):
     """No test sees the developer's tile cache or TERRAIN_DEM_PATH."""

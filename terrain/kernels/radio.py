@@ -25,7 +25,10 @@ def fresnel_radius_m(d1_m, d2_m, wavelength_m):
 
 @vectorize(["float64(float64, float64)"], cache=True)
 def free_space_loss_db(d_m, wavelength_m):
-    """Free-space path loss 20 log10(4 pi d / lambda) (dB)."""
+    """Free-space path loss 20 log10(4 pi d / lambda) (dB); NaN closer than one wavelength (near field,
+    where Friis would give a gain)."""
+    if not d_m >= wavelength_m:
+        return math.nan
     return 20.0 * math.log10(4.0 * math.pi * d_m / wavelength_m)
 
 
