@@ -21,7 +21,7 @@ import rasterio.fill
 import rasterio.warp
 from affine import Affine
 from rasterio.crs import CRS
-from rasterio.enums import MaskFlags, Resampling
+from rasterio.enums import ColorInterp, MaskFlags, Resampling
 from rasterio.io import MemoryFile
 from rasterio.windows import Window
 
@@ -223,8 +223,11 @@ def _cell_sizes(transform, crs, shape) -> tuple[np.ndarray, np.ndarray]:
     grid size in metres divided by the projection's point scale factor (EPSG:3857 at 60 N: k = 2)."""
     if crs is not None and crs.is_geographic:
         return geodesy.geographic_cell_sizes_m(transform, shape[0], geodesy.degrees_per_unit(crs))
-    per_m = geodesy.row_scales(transform, crs, shape)  # grid units per true metre
-    return abs(transform.a) / per_m, abs(transform.e) / per_m
+    sx, sy = geodesy.row_axis_scales(transform, crs, shape)  # grid units per true metre
+    dx, dy = abs(transform.a) / sx, abs(transform.e) / sy
+    if not (np.isfinite(dx).all() and np.isfinite(dy).all() and (dx > 0).all() and (dy > 0).all()):
+        raise UnsupportedDemError(f"the grid reaches outside the valid area of its projection ({geodesy.crs_label(crs)})")
+    return dx, dy
 
 
 @contextmanager
@@ -334,6 +337,9 @@ def _read(path: Path, window=None):
         flags = ds.mask_flag_enums[0]
         if any(f in flags for f in (MaskFlags.per_dataset, MaskFlags.alpha)):
             void |= ds.read_masks(1, window=window) == 0  # internal mask or alpha band
+        alpha = [i for i, ci in enumerate(ds.colorinterp[1:], 2) if ci == ColorInterp.alpha]
+        if alpha:  # GDAL only makes Byte/UInt16 alpha bands a mask; GIS tools draw any alpha 0 as transparent
+            void |= ds.read(alpha[0], window=window) == 0
         scale, offset = ds.scales[0], ds.offsets[0]
         if (scale not in (None, 1.0)) or (offset not in (None, 0.0)):
             data = (data * (1.0 if scale is None else scale) + (0.0 if offset is None else offset)).astype(np.float32)

@@ -192,6 +192,10 @@ def _archive_bytes(path_text: str, _mtime_ns: int, _size: int) -> tuple[str, byt
                     raise CorruptTileError(f"{path}: zip archive is empty", path=path_text)
                 member = next((i for i in members if i.filename.lower().endswith(".hgt")), members[0])
                 inner = Path(member.filename).name
+                outer = _SRTM_RE.match(path.name)
+                if outer and inner.lower() != path.name.lower()[: -len(".zip")]:
+                    raise CorruptTileError(f"{path}: holds {inner}, not {path.name[: -len('.zip')]} - the wrong tile "
+                                           "(its posts would be placed where its own name says)", path=path_text)
                 limit = _archive_limit(inner)
                 if member.file_size > limit:
                     raise CorruptTileError(f"{path}: {inner} declares {member.file_size} bytes, more than the "
