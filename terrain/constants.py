@@ -147,6 +147,8 @@ STUDY_EXCLUDE_M = 5_000.0
 STUDY_TOWN_RADIUS_M = 3_000.0
 #: Number of comparison sites and the seed of their stratified random draw.
 STUDY_SAMPLES = 500
+#: Fewest comparison sites a study accepts (a percentile among fewer says little).
+STUDY_MIN_SAMPLES = 30
 STUDY_SEED = 2026
 #: Topographic position index scales (m) and the relief radius (m).
 STUDY_TPI_RADII_M = (2_000.0, 5_000.0, 10_000.0, 20_000.0)

@@ -63,6 +63,21 @@ def check_output_paths(**paths) -> None:
         seen[key] = name
 
 
+def check_output_dir(name: str, path) -> None:
+    """OutputError unless ``path`` is (or can become) a writable directory."""
+    text = os.fspath(path)
+    p = Path(text)
+    if not text.strip():
+        raise OutputError(f"{name}: an empty path is not a directory name")
+    if p.exists() and not p.is_dir():
+        raise OutputError(f"{name} {text!r} is a file, not a directory", path=text)
+    parent = p
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{name} {text!r}: {parent} is not a writable directory", path=text)
+
+
 @contextmanager
 def all_or_nothing():
     """Outputs written inside are renamed into place together at the end, or none is (temporaries deleted)."""
@@ -163,7 +178,8 @@ def _verify_geotiff(tmp, array, path) -> None:
         with rasterio.open(tmp) as src:
             back = src.read(1)
     except rasterio.errors.RasterioError as exc:
-        raise OutputError(f"cannot write {os.fspath(path)!r}: the file written is unreadable ({exc})") from exc
+        raise OutputError(f"cannot write {os.fspath(path)!r}: what was written reads back damaged "
+                          "(disk full or I/O error); nothing was left behind") from exc
     same = np.array_equal(back, array, equal_nan=True) if back.dtype.kind == "f" else np.array_equal(back, array)
     if not same:
         raise OutputError(f"cannot write {os.fspath(path)!r}: the file read back differs from what was written"

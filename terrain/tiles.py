@@ -325,7 +325,10 @@ def tile_url(url_template: str, name: str) -> str:
     except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise InvalidParameterError(f"--url-template {url_template!r} is not valid: placeholders are {{name}} "
                                     f"(N48E037) and {{lat_dir}} (N48) ({type(exc).__name__}: {exc})") from None
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError as exc:
+        raise InvalidParameterError(f"--url-template {url_template!r} gives {url!r}: {exc}") from None
     if parts.scheme not in ("http", "https", "file") or (parts.scheme != "file" and not parts.hostname):
         raise InvalidParameterError(f"--url-template {url_template!r} gives {url!r}, not an http(s):// or file:// URL")
     try:

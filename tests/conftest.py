@@ -20,6 +20,9 @@ def pytest_terminal_summary(terminalreporter):
     if TALLY.counts:
         terminalreporter.write_sep("-", "fuzz outcomes (tests/fuzzkit.py)")
         terminalreporter.write_line(TALLY.table())
+        for family in sorted({f for f, _ in TALLY.kinds}):
+            kinds = sorted((k, n) for (f, k), n in TALLY.kinds.items() if f == family)
+            terminalreporter.write_line(f"{family} cases: " + ", ".join(f"{k} {n}" for k, n in kinds))
         for line in TALLY.failures[:20]:
             terminalreporter.write_line(line)
 

@@ -84,6 +84,12 @@ class Tally:
 TALLY = Tally()
 
 
+def describe(call) -> str:
+    """The values a case's lambda closes over (its arguments), for the failure report."""
+    names, cells = call.__code__.co_freevars, call.__closure__ or ()
+    return ", ".join(f"{k}={c.cell_contents!r}" for k, c in zip(names, cells, strict=True) if k != "dem")[:300]
+
+
 def run_case(family: str, kind: str, expect_error: bool, call, check=None, *, bound_s: float = 20.0, desc=""):
     """Run ``call()``; classify against ``expect_error``; ``check(result)`` raises Refuted if the answer is wrong.
 

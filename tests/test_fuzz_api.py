@@ -13,7 +13,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 from affine import Affine
-from fuzzkit import TALLY, Refuted, run_case
+from fuzzkit import TALLY, Refuted, describe, run_case
 from helpers import make_dem
 from synthetic import fractal_terrain
 
@@ -238,7 +238,5 @@ def test_api_fuzz(dems, fuzz_scale):
         dem = dems["projected" if rng.random() < 0.6 else "geographic"]
         p_bad = 0.5
         expect_error, call, check = gen(rng, dem, p_bad)
-        desc = ", ".join(f"{k}={v!r}" for k, v in zip(call.__code__.co_freevars, [c.cell_contents for c in
-                                                                                 call.__closure__ or ()]) if k != "dem")
-        run_case("api", gen.__name__.strip("_").replace("_case", ""), expect_error, call, check, desc=desc[:300])
+        run_case("api", gen.__name__.strip("_").replace("_case", ""), expect_error, call, check, desc=describe(call))
     assert TALLY.bad("api") == 0, "\n".join(f for f in TALLY.failures if f.startswith("api/"))

@@ -30,8 +30,10 @@ def highground(site, name, out_dir, radius_km, samples, seed, quick, fetch, dem_
     from ..highground import StudyConfig, run_study
     from ..highground.report import write_outputs
     from ..tiles import fetch_tile, tile_name
+    from ..export import all_or_nothing, check_output_dir
     from ..viewshed import check_finite
 
+    check_output_dir("--out", out_dir)
     kw = {"radius_m": check_finite("--radius", radius_km, minimum=1) * 1000, "seed": seed, "dem_search": dem_path}
     if site is not None:
         parts = site.split(",")
@@ -42,9 +44,7 @@ def highground(site, name, out_dir, radius_km, samples, seed, quick, fetch, dem_
         kw["lat"], kw["lon"] = el.check_lat_lon(*parts)
         kw["name"] = name or f"{kw['lat']:.4f},{kw['lon']:.4f}"
     if quick:
-        cfg = StudyConfig.quick_config(**kw)
-        if samples != constants.STUDY_SAMPLES:
-            cfg.samples = samples
+        cfg = StudyConfig.quick_config(**kw, **({"samples": samples} if samples != constants.STUDY_SAMPLES else {}))
     else:
         cfg = StudyConfig(samples=samples, **kw)
     if fetch:
@@ -57,7 +57,8 @@ def highground(site, name, out_dir, radius_km, samples, seed, quick, fetch, dem_
         return tqdm(total=total, desc=stage, leave=False, disable=quiet or as_json)
 
     res, arrays = run_study(cfg, progress=bar)
-    paths = write_outputs(res, arrays, out_dir)
+    with all_or_nothing():  # the report's files land together or not at all
+        paths = write_outputs(res, arrays, out_dir)
     if as_json:
         click.echo(dumps({"verdict": res["verdict"], "data": res["data"], "outputs": {k: str(p) for k, p in paths.items()}}))
         return

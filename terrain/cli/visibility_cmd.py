@@ -58,6 +58,7 @@ def visibility_map(lat, lon, output, extent_km, radius_km, observer_height, targ
     if workers < 0 or tile < 1:
         raise InvalidParameterError(f"--workers {workers} must be >= 0 and --tile {tile} >= 1")
     dem = el.dem_for(dem_path, lat, lon, extent_m + radius_m)
+    dem.index(lat, lon)  # the centre must be on the DEM (InvalidParameterError otherwise)
     from .. import geodesy
 
     lon_g, lat_g = dem.cell_center_lonlat(*np.mgrid[0 : dem.shape[0], 0 : dem.shape[1]])

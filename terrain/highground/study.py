@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import constants as C
 from ..elevation import load_dem
-from ..errors import MissingElevationError
+from ..errors import InvalidParameterError, MissingElevationError
 from ..tiles import embedded_dem_dir
 from . import metrics, sites, stats
 
@@ -53,6 +53,12 @@ class StudyConfig:
     towns: dict = field(default_factory=lambda: dict(sites.NAMED_TOWNS))
     dem_search: object = None
     quick: bool = False
+
+    def __post_init__(self):
+        if isinstance(self.samples, bool) or not isinstance(self.samples, int) or \
+                not C.STUDY_MIN_SAMPLES <= self.samples <= 100_000:
+            raise InvalidParameterError(f"samples {self.samples!r} must be an integer from {C.STUDY_MIN_SAMPLES} to "
+                                        "100000: percentiles and confidence intervals need a real sample")
 
     @classmethod
     def quick_config(cls, **kw) -> StudyConfig:
