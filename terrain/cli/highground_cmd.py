@@ -26,11 +26,10 @@ def highground(site, name, out_dir, radius_km, samples, seed, quick, fetch, dem_
     from tqdm import tqdm
 
     from .. import elevation as el
-    from ..export import dumps
+    from ..export import all_or_nothing, check_output_dir, dumps
     from ..highground import StudyConfig, run_study
     from ..highground.report import write_outputs
     from ..tiles import fetch_tile, tile_name
-    from ..export import all_or_nothing, check_output_dir
     from ..viewshed import check_finite
 
     check_output_dir("--out", out_dir)
