@@ -128,6 +128,15 @@ def atomic_path(path):
         raise
 
 
+def read_output(path) -> bytes:
+    """The bytes of an output written earlier, even while it still waits inside :func:`all_or_nothing`."""
+    pending = _pending.get() or []
+    for tmp, dest in reversed(pending):
+        if Path(dest) == Path(path):
+            return Path(tmp).read_bytes()
+    return Path(path).read_bytes()
+
+
 def _flush(tmp: str, text: str) -> None:
     """fsync the finished temporary file (a full disk may only show here); OutputError if it is empty."""
     with open(tmp, "rb+") as fh:

@@ -12,7 +12,7 @@ import html
 import re
 from pathlib import Path
 
-from .export import atomic_path
+from .export import atomic_path, read_output
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
@@ -57,7 +57,7 @@ def to_html(blocks, title: str) -> str:
             rows = "".join("<tr>" + "".join(f"<td>{_inline(str(c))}</td>" for c in row) + "</tr>" for row in block[2])
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
         elif kind == "img":
-            data = base64.b64encode(Path(block[1]).read_bytes()).decode("ascii")
+            data = base64.b64encode(read_output(block[1])).decode("ascii")
             body.append(f'<figure><img alt="{html.escape(block[2])}" src="data:image/png;base64,{data}">'
                         f"<figcaption>{_inline(block[2])}</figcaption></figure>")
     style = ("body{font-family:sans-serif;max-width:1000px;margin:2em auto;line-height:1.45;color:#222}"

@@ -301,7 +301,7 @@ def _download_bytes(url: str, timeout_s: float, deadline: float, progress) -> by
             while True:
                 if time.monotonic() > deadline:  # a mirror dripping bytes never trips the socket timeout
                     raise TimeoutError(f"no complete tile within the overall deadline ({got} bytes received)")
-                chunk = resp.read(1 << 16)
+                chunk = resp.read1(1 << 16)  # returns what has arrived: read() would wait for all 64 KiB
                 if not chunk:
                     break
                 chunks.append(chunk)
