@@ -97,7 +97,9 @@ class ViewshedResult:
         outside the radius and on voids). ``visible == (min_visible_height_m <=
         target_height_m)`` up to rounding.
     horizon_m : float64 (360,), farthest visible distance (m) per 1-degree azimuth bin
-        (bin i centred on azimuth i degrees from north).
+        (bin i centred on azimuth i degrees from north): the farthest visible cell centre in
+        the bin or the farthest visible cell along the bin's centre ray, whichever is farther
+        (bins near the observer hold no cell centre).
     """
 
     visible: np.ndarray
@@ -264,6 +266,8 @@ def viewshed(
         vis, void, frame.row_y_m, frame.row_x_scale, frame.col_x, frame.row_conv, cell_area, radius,
         constants.HORIZON_BINS, horizon,
     )
+    stats.ray_horizon(vis, void, frame.row_y_m, frame.row_x_scale, frame.col_x, frame.row_conv, r0, c0, radius,
+                      0.5 * float(min(win.mean_cell_size_m)), horizon)
     if vis.shape == dem.shape:  # the window is the whole grid: hand the kernel's arrays over, no copies
         visible, mvh_full = vis.view(bool), mvh
     else:

@@ -153,3 +153,37 @@ def test_coverage_path_loss_behind_a_knife_edge_matches_the_closed_form():
         assert abs(res.path_loss_db[10, col] - expected) < 0.05, (col, res.path_loss_db[10, col], expected)
         assert not res.los[10, col] and not res.fresnel_clear[10, col]
     assert res.los[10, 50] and res.fresnel_clear[10, 50]
+
+
+def _ring_ridge_dem(lat0=48.0, lon0=37.0, arcsec=30.0, half_deg=0.15):
+    """A 30" lat/lon plain with a 150 m wall whose radius r(az) = 5.75 + 0.75 sin(3 az) km circles (lat0, lon0)."""
+    from affine import Affine
+    from rasterio.crs import CRS
+
+    from terrain import geodesy
+    from terrain.elevation import Dem
+
+    step = arcsec / 3600.0
+    n = int(round(2 * half_deg / step)) + 1
+    lats = lat0 + half_deg - step * np.arange(n)
+    lons = lon0 - half_deg + step * np.arange(n)
+    glon, glat = np.meshgrid(lons, lats)
+    d, az = geodesy.distance_azimuth(np.full(glat.shape, lat0), np.full(glat.shape, lon0), glat, glon)
+    wall_m = 5750 + 750 * np.sin(np.radians(3 * np.asarray(az)))
+    elev = np.where((np.asarray(d) >= wall_m) & (np.asarray(d) <= wall_m + 2500), 150.0, 0.0).astype(np.float32)
+    transform = Affine(step, 0, lons[0] - step / 2, 0, -step, lats[0] + step / 2)
+    return Dem.from_array(elev, transform, CRS.from_epsg(4326)), wall_m
+
+
+def test_per_azimuth_range_on_a_ring_ridge_is_the_wall_not_zero():
+    """30" cells: most 1-degree bins hold no cell centre inside 6.5 km; the range is the wall's, 5-6.5 km."""
+    dem, _ = _ring_ridge_dem()
+    res = coverage(dem, 48.0, 37.0, tx_height=2.0, rx_height=2.0, radius_m=12_000)
+    hz = res.horizon_m
+    az = np.radians(np.arange(360))
+    wall = 5750 + 750 * np.sin(3 * az)
+    cell = max(dem.mean_cell_size_m)
+    assert np.all(hz > 0)
+    # the wall's face is visible, the plateau behind it is not: the range is the wall, within a cell and a half
+    assert np.abs(hz - wall).max() < 1.5 * cell
+    assert abs(res.stats["median_los_range_m"] - np.median(wall)) < cell  # 5.75 km; it was 0 before

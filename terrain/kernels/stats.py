@@ -187,3 +187,59 @@ def summarize(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m,
 
     run_all(run, range(n_parts))
     return _reduce(vis_row, disc_row, void_row, far_row_m, far_row_c, hz_parts, horizon_m)
+
+
+@njit(cache=True, nogil=True)
+def _nearest(axis, value, i):
+    """Index of the entry of the monotone ``axis`` nearest to value, searched from index i (amortised O(1)
+    along a ray, whose samples move one way)."""
+    n = axis.shape[0]
+    while i + 1 < n and abs(axis[i + 1] - value) < abs(axis[i] - value):
+        i += 1
+    while i > 0 and abs(axis[i - 1] - value) < abs(axis[i] - value):
+        i -= 1
+    return i
+
+
+@njit(cache=True, nogil=True)
+def _beyond_edge(axis, value, i):
+    """value lies more than half a spacing past the end entry i of the axis (off the grid)."""
+    n = axis.shape[0]
+    if n < 2 or (i != 0 and i != n - 1):
+        return False
+    half = 0.5 * abs(axis[1] - axis[0]) if i == 0 else 0.5 * abs(axis[n - 1] - axis[n - 2])
+    return abs(axis[i] - value) > half
+
+
+@njit(cache=True, nogil=True)
+def ray_horizon(vis, void, row_y, row_xs, col_x, row_conv, r0, c0, radius_m, step_m, horizon_m):
+    """Raise horizon_m (n_bins,) to the distance (m) of the farthest visible cell centre met along each
+    bin's centre azimuth.
+
+    Walks the ray of bin k (azimuth 360 k / n_bins degrees from north) in steps of step_m up to
+    radius_m, sampling the cell the point falls in. Near the observer a 1-degree bin holds no cell
+    centre at all (fewer than 57 cells out), so the per-cell fold alone would report 0 there.
+    """
+    n_bins = horizon_m.shape[0]
+    for k in range(n_bins):
+        az = 2.0 * math.pi * k / n_bins
+        r = r0
+        c = c0
+        far = 0.0
+        s = step_m
+        while s <= radius_m:
+            a = az + row_conv[r] * col_x[c]  # grid angle whose geodesic azimuth is az
+            y = s * math.cos(a)
+            r = _nearest(row_y, y, r)
+            if _beyond_edge(row_y, y, r):
+                break
+            x = s * math.sin(a) / row_xs[r]
+            c = _nearest(col_x, x, c)
+            if _beyond_edge(col_x, x, c):
+                break
+            if vis[r, c] != 0 and not void[r, c]:
+                x_m = row_xs[r] * col_x[c]
+                far = max(far, math.sqrt(x_m * x_m + row_y[r] * row_y[r]))  # the cell centre, as the fold
+            s += step_m
+        if far > horizon_m[k]:
+            horizon_m[k] = far
