@@ -84,22 +84,6 @@ class Profile:
     summary: dict = field(default_factory=dict)
 
 
-def _bilinear(dem: Dem, lat, lon):
-    x, y = dem.to_dem_xy(np.asarray(lat), np.asarray(lon))
-    inv = ~dem.transform
-    col = inv.a * np.asarray(x) + inv.b * np.asarray(y) + inv.c - 0.5
-    row = inv.d * np.asarray(x) + inv.e * np.asarray(y) + inv.f - 0.5
-    rows, cols = dem.shape
-    r0 = np.clip(np.floor(row).astype(int), 0, rows - 2)
-    c0 = np.clip(np.floor(col).astype(int), 0, cols - 2)
-    wr = np.clip(row - r0, 0, 1)
-    wc = np.clip(col - c0, 0, 1)
-    e = dem.elevation
-    z = (e[r0, c0] * (1 - wr) * (1 - wc) + e[r0 + 1, c0] * wr * (1 - wc)
-         + e[r0, c0 + 1] * (1 - wr) * wc + e[r0 + 1, c0 + 1] * wr * wc)
-    return z.astype(np.float64)  # NaN where any neighbour is void
-
-
 def profile(dem: Dem | None, lat1, lon1, lat2, lon2, *, height1: float = constants.TX_HEIGHT_M,
             height2: float = constants.TX_HEIGHT_M, freq_mhz: float = constants.FREQ_MHZ,
             k_factor: float = constants.K_FACTOR_RADIO, fresnel: float = constants.FRESNEL_CLEARANCE,
@@ -112,7 +96,9 @@ def profile(dem: Dem | None, lat1, lon1, lat2, lon2, *, height1: float = constan
     freq_mhz : link frequency (MHz), default 2400.
     k_factor : effective-earth-radius factor K (default 4/3).
     fresnel : fraction of the first Fresnel zone that must be clear (default 0.6).
-    spacing_m : sample spacing (m); default half the DEM's smaller cell size.
+    spacing_m : sample spacing (m) along the geodesic (bilinear terrain). Default: where the line
+        crosses each row and column of cell centres, as the coverage kernel samples, so a one-cell
+        ridge is met at its own height.
 
     Returns
     -------
@@ -132,17 +118,15 @@ def profile(dem: Dem | None, lat1, lon1, lat2, lon2, *, height1: float = constan
     if dem is None:
         mid_lat, mid_lon = geodesy.destination(lat1, lon1, az12, dist / 2)
         dem = load_dem(mid_lat, mid_lon, dist / 2 + 1000)
-    step = spacing_m or min(dem.mean_cell_size_m) / 2
-    n = max(int(math.ceil(dist / step)), 2)
-    inner = geodesy.GEOD.npts(lon1, lat1, lon2, lat2, n - 1)
-    lons = np.array([lon1] + [p[0] for p in inner] + [lon2])
-    lats = np.array([lat1] + [p[1] for p in inner] + [lat2])
-    d = np.linspace(0.0, dist, n + 1)
     for la, lo in ((lat1, lon1), (lat2, lon2)):
         dem.index(la, lo)  # both ends must lie on the DEM (InvalidParameterError otherwise)
-    z = _bilinear(dem, lats, lons)
+    if spacing_m is None:
+        d, z, lats, lons = _grid_line_samples(dem, lat1, lon1, lat2, lon2)
+    else:
+        d, z, lats, lons = _spaced_samples(dem, lat1, lon1, lat2, lon2, dist, spacing_m)
+    n = len(d) - 1
     for i, (la, lo) in ((0, (lat1, lon1)), (-1, (lat2, lon2))):
-        if np.isnan(z[i]):  # next to a void the bilinear sample is NaN: the end's own post decides
+        if np.isnan(z[i]):  # next to a void the interpolated sample is NaN: the end's own post decides
             z[i] = dem.elevation_at(la, lo)  # MissingElevationError if the end itself is void
     r_eff = k * constants.EARTH_RADIUS_M
     bulge = d * (dist - d) / (2 * r_eff)
@@ -153,7 +137,7 @@ def profile(dem: Dem | None, lat1, lon1, lat2, lon2, *, height1: float = constan
     f1 = rk.fresnel_radius_m(d, dist - d, lam)
     clearance = ray - (z + bulge)
     inner_idx = np.arange(1, n)
-    valid = inner_idx[~np.isnan(clearance[inner_idx])]
+    valid = inner_idx[~np.isnan(clearance[inner_idx]) & (d[inner_idx] > 0) & (d[inner_idx] < dist)]
     ratio = clearance[valid] / f1[valid]
     i_min = valid[np.argmin(ratio)] if len(valid) else 0
     obstructed = valid[clearance[valid] < 0]
@@ -181,6 +165,65 @@ def profile(dem: Dem | None, lat1, lon1, lat2, lon2, *, height1: float = constan
         "samples": int(n + 1), "spacing_m": dist / n,
     }
     return Profile(d, z, bulge, ray, f1, clearance, lats, lons, summary)
+
+
+def _grid_fraction(dem: Dem, lat, lon):
+    """Fractional (row, col) of WGS84 points, cell centres at integers."""
+    x, y = dem.to_dem_xy(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
+    inv = ~dem.transform
+    col = inv.a * np.asarray(x) + inv.b * np.asarray(y) + inv.c - 0.5
+    row = inv.d * np.asarray(x) + inv.e * np.asarray(y) + inv.f - 0.5
+    return row, col
+
+
+def _grid_line_samples(dem: Dem, lat1, lon1, lat2, lon2):
+    """Terrain where the straight grid-space line between the ends crosses each row and column of cell
+    centres, linear between the two cells either side, as the coverage kernel samples its sight lines
+    (a one-cell ridge is met at its own height). Returns (distance m, terrain m, lat, lon)."""
+    (ra, rb), (ca, cb) = _grid_fraction(dem, [lat1, lat2], [lon1, lon2])
+    ts = [np.array([0.0, 1.0])]
+    for a, b in ((ra, rb), (ca, cb)):
+        if b != a:
+            lines = np.arange(math.ceil(min(a, b)), math.floor(max(a, b)) + 1)
+            ts.append((lines - a) / (b - a))
+    t = np.unique(np.clip(np.concatenate(ts), 0.0, 1.0))
+    row, col = ra + t * (rb - ra), ca + t * (cb - ca)
+    z = _interpolated(dem, row, col)
+    lon, lat = dem.cell_center_lonlat(row, col)
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    lon[0], lat[0], lon[-1], lat[-1] = lon1, lat1, lon2, lat2
+    _, _, dd = geodesy.GEOD.inv(np.full(lon.shape, lon1), np.full(lat.shape, lat1), lon, lat)
+    return np.maximum.accumulate(np.asarray(dd, dtype=float)), z, lat, lon
+
+
+def _interpolated(dem: Dem, row, col):
+    """Terrain (m) at fractional (row, col): linear along a grid line where the point lies on one, else bilinear;
+    NaN where a cell used is void or off the grid."""
+    rows, cols = dem.shape
+    e = np.where(dem.void, np.nan, dem.elevation).astype(np.float64)
+    r0 = np.floor(row + 1e-9).astype(int)
+    c0 = np.floor(col + 1e-9).astype(int)
+    wr = np.where(np.abs(row - np.round(row)) < 1e-9, 0.0, row - r0)
+    wc = np.where(np.abs(col - np.round(col)) < 1e-9, 0.0, col - c0)
+    r0 = np.where(wr == 0.0, np.round(row).astype(int), r0)
+    c0 = np.where(wc == 0.0, np.round(col).astype(int), c0)
+    r1 = np.where(wr > 0, r0 + 1, r0)
+    c1 = np.where(wc > 0, c0 + 1, c0)
+    ok = (r0 >= 0) & (c0 >= 0) & (r1 < rows) & (c1 < cols)
+    r0, r1, c0, c1 = (np.clip(a, 0, lim - 1) for a, lim in ((r0, rows), (r1, rows), (c0, cols), (c1, cols)))
+    z = (e[r0, c0] * (1 - wr) * (1 - wc) + e[r1, c0] * wr * (1 - wc)
+         + e[r0, c1] * (1 - wr) * wc + e[r1, c1] * wr * wc)
+    return np.where(ok, z, np.nan)
+
+
+def _spaced_samples(dem: Dem, lat1, lon1, lat2, lon2, dist, spacing_m):
+    """Terrain (bilinear) at points spaced spacing_m along the WGS84 geodesic."""
+    n = max(int(math.ceil(dist / spacing_m)), 2)
+    inner = geodesy.GEOD.npts(lon1, lat1, lon2, lat2, n - 1)
+    lons = np.array([lon1] + [p[0] for p in inner] + [lon2])
+    lats = np.array([lat1] + [p[1] for p in inner] + [lat2])
+    row, col = _grid_fraction(dem, lats, lons)
+    return np.linspace(0.0, dist, n + 1), _interpolated(dem, row, col), lats, lons
 
 
 def _bullington_nu(di, hi, h1, h2, d, lam):

@@ -87,6 +87,22 @@ def test_single_knife_edge_profile_gives_the_geometric_nu(edge_above_ray):
     assert s["line_of_sight"] == (edge_above_ray < 0)
 
 
+def test_profile_meets_a_one_cell_ridge_at_its_height():
+    """Samples at grid-line crossings (as the coverage kernel): an oblique path over a one-cell 140 m ridge
+    sees 140 m, not a bilinear blend with the 100 m plain beside it, and its loss equals the kernel's."""
+    z = np.full((45, 100), 100.0)
+    z[:, 50] = 140.0
+    dem = make_dem(z, cell_m=30.0)
+    a, b = _latlon(dem, 3, 0), _latlon(dem, 40, 99)
+    prof = profile(dem, *a, *b, height1=10, height2=10, freq_mhz=2400)
+    assert prof.terrain_m.max() == 140.0
+    assert prof.summary["samples"] == 100 + 38 - 2  # every column and row line crossed (the ends lie on both)
+    res = coverage(dem, *a, tx_height=10, rx_height=10, freq_mhz=2400, radius_m=5000)
+    r, c = dem.index(*b)
+    kernel_loss = float(res.path_loss_db[r, c])
+    assert abs(prof.summary["path_loss_db"] - kernel_loss) < 0.5
+
+
 def test_jamming_margin_is_zero_on_the_bisector_of_equal_stations():
     dem = make_dem(np.zeros((61, 121)), cell_m=200.0)
     control, jammer = _latlon(dem, 30, 30), _latlon(dem, 30, 90)
