@@ -515,7 +515,7 @@ def bench_scaling(quick: bool, work: Path) -> dict:
 
 WORKLOADS = {"single": bench_single, "real": bench_real, "count": bench_count, "radio": bench_radio,
              "scaling": bench_scaling, "total": bench_total, "floor": bench_floor,
-             "geographic": bench_geographic}
+             "geographic": bench_geographic, "itm": lambda quick, work: __import__("benchmarks.itm").itm.compare_paths(quick)}
 
 
 def machine() -> dict:

@@ -1,11 +1,12 @@
 """Radio: point-to-point profiles, LOS/Fresnel coverage, path loss and jamming margin.
 
 Propagation model (stated in every result): free-space loss over the slant
-distance plus terrain diffraction by the Bullington single equivalent knife
-edge (ITU-R P.526-15 section 4.5.1, the "L_uc" term; the spherical-earth
-correction of 4.5.2 and clutter are not included), with an effective earth
-radius K R (default K = 4/3). Antennas are isotropic beyond the given EIRP and
-receiver gain; no polarisation, ground reflection or fading.
+distance plus terrain diffraction by the complete delta-Bullington method
+(ITU-R P.526-15 section 4.5: the Bullington edge with its (1 - exp(-L_uc/6))
+(10 + 0.02 d) correction, plus the spherical-earth term; kernels/diffraction.py),
+with an effective earth radius K R (default K = 4/3). Land ground constants,
+vertical polarisation. Antennas are isotropic beyond the given EIRP and
+receiver gain; no clutter, troposcatter, ducting or fading.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from .elevation import Dem, check_lat_lon, load_dem
 from .errors import InvalidParameterError
 from .kernels import radio as rk
 from .kernels import stats
+from .kernels.diffraction import delta_bullington
 from .viewshed import check_finite, check_radius_m, observer_window
 from .viewshed import viewshed as _viewshed
 
-MODEL = ("free-space loss (slant distance) + Bullington equivalent knife edge, ITU-R P.526-15 4.5.1 J(nu); "
-         "effective earth radius K*R; no spherical-earth term, clutter or fading")
+MODEL = ("free-space loss (slant distance) + delta-Bullington diffraction, ITU-R P.526-15 4.5 (Bullington edge "
+         "with the (1 - exp(-L_uc/6))(10 + 0.02 d_km) correction, plus the spherical-earth term; land, vertical "
+         "polarisation); effective earth radius K*R; no clutter, troposcatter or fading")
 
 
 def wavelength_m(freq_mhz: float) -> float:
@@ -141,10 +144,10 @@ def profile(dem: Dem | None, lat1, lon1, lat2, lon2, *, height1: float = constan
     ratio = clearance[valid] / f1[valid]
     i_min = valid[np.argmin(ratio)] if len(valid) else 0
     obstructed = valid[clearance[valid] < 0]
-    nu = _bullington_nu(d[valid], z[valid] + bulge[valid], h1, h2, dist, lam)
+    keep = np.concatenate(([0], valid, [n]))  # void samples are left out of the diffraction profile
+    diff, l_ba, nu = delta_bullington(d[keep], z[keep], len(keep), h1, h2, 1.0 / (2.0 * r_eff), lam)
     slant = math.hypot(dist, h2 - h1)
     fspl = float(rk.free_space_loss_db(slant, lam))
-    diff = float(rk.knife_edge_loss_db(nu)) if np.isfinite(nu) else 0.0
     _, az21 = geodesy.distance_azimuth(lat2, lon2, lat1, lon1)
     summary = {
         "end1": {"lat": lat1, "lon": lon1, "ground_m": float(z[0]), "antenna_height_m": hs["height1"]},
@@ -160,7 +163,8 @@ def profile(dem: Dem | None, lat1, lon1, lat2, lon2, *, height1: float = constan
                           "terrain_m": float(z[i]), "above_ray_m": float(-clearance[i])} for i in obstructed],
         "void_samples": int(np.isnan(z).sum()),
         "free_space_loss_db": fspl, "bullington_nu": float(nu) if np.isfinite(nu) else None,
-        "diffraction_loss_db": diff, "path_loss_db": fspl + diff, "model": MODEL,
+        "diffraction_loss_db": float(diff), "bullington_actual_profile_db": float(l_ba),
+        "path_loss_db": fspl + float(diff), "model": MODEL,
         "dem": {"resolution": dem.resolution, "note": dem.resolution_note, "sources": list(dem.sources)},
         "samples": int(n + 1), "spacing_m": dist / n,
     }
@@ -224,20 +228,6 @@ def _spaced_samples(dem: Dem, lat1, lon1, lat2, lon2, dist, spacing_m):
     lats = np.array([lat1] + [p[1] for p in inner] + [lat2])
     row, col = _grid_fraction(dem, lats, lons)
     return np.linspace(0.0, dist, n + 1), _interpolated(dem, row, col), lats, lons
-
-
-def _bullington_nu(di, hi, h1, h2, d, lam):
-    """Bullington nu (ITU-R P.526-15 4.5.1) from terrain-plus-bulge heights hi at distances di (m)."""
-    if len(di) == 0:
-        return -np.inf
-    s_tim = np.max((hi - h1) / di)
-    s_tr = (h2 - h1) / d
-    if s_tim < s_tr:
-        nu = (hi - (h1 * (d - di) + h2 * di) / d) * np.sqrt(2 * d / (lam * di * (d - di)))
-        return float(nu.max())
-    s_rim = np.max((hi - h2) / (d - di))
-    db = (h2 - h1 + s_rim * d) / (s_tim + s_rim)
-    return float((h1 + s_tim * db - (h1 * (d - db) + h2 * db) / d) * math.sqrt(2 * d / (lam * db * (d - db))))
 
 
 # --- area coverage ------------------------------------------------------------------------------
@@ -325,17 +315,17 @@ def _path_metrics_map(dem, lat, lon, coords, radius, hs, lam, k, fresnel, los):
     ra, rb, ca, cb, win, r0, c0 = w.ra, w.rb, w.ca, w.cb, w.win, w.r0, w.c0
     frame, elev, void = w.frame, w.elev, w.void
     ratio = np.empty(win.shape, np.float32)
-    nu = np.empty(win.shape, np.float32)
+    diffraction = np.empty(win.shape, np.float32)
     dist = np.empty(win.shape, np.float32)
     z0 = float(elev[r0, c0]) + hs["tx_height"]
     inv2r = 1.0 / (2.0 * k * constants.EARTH_RADIUS_M)
     rk.radio_map(elev, void, frame.row_y_m, frame.row_x_scale, frame.col_x, r0, c0, z0, hs["rx_height"], inv2r,
-                 radius, lam, ratio, nu, dist)
+                 radius, lam, ratio, diffraction, dist)
     dz = (elev + hs["rx_height"]) - z0
     slant = np.sqrt(dist.astype(np.float64) ** 2 + dz**2)
     slant[slant < 1.0] = 1.0
     with np.errstate(invalid="ignore"):
-        loss_w = rk.free_space_loss_db(slant, lam) + rk.knife_edge_loss_db(np.nan_to_num(nu, nan=-10.0))
+        loss_w = rk.free_space_loss_db(slant, lam) + diffraction
     loss_w[np.isnan(dist)] = np.nan
     path_loss = np.full(dem.shape, np.nan, np.float32)
     path_loss[ra:rb, ca:cb] = loss_w

@@ -121,7 +121,12 @@ def _coverage_case(rng, dem, p_bad):
     def check(res):
         if (res.fresnel_clear & ~res.los).any():
             raise Refuted("Fresnel-clear cells without line of sight")
-        loss = res.path_loss_db[np.isfinite(res.path_loss_db)]
+        computed = ~np.isnan(res.path_loss_db)
+        if not np.isfinite(res.path_loss_db[computed]).all():
+            raise Refuted("infinite path loss on a computed cell")
+        if res.params["wavelength_m"] < 30.0 and (res.los & ~computed).any():  # near field (< 1 lambda): NaN
+            raise Refuted("cells with line of sight but no path loss")
+        loss = res.path_loss_db[computed]
         if loss.size and loss.min() < 0:
             raise Refuted(f"negative path loss {loss.min()} dB")
         if not math.isfinite(res.stats["los_area_km2"]):

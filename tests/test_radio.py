@@ -74,16 +74,19 @@ def test_knife_edge_loss_follows_the_p526_curve(nu):
 def test_single_knife_edge_profile_gives_the_geometric_nu(edge_above_ray):
     cell, n = 10.0, 1001
     z = np.zeros((5, n))
-    z[:, n // 2] = 20.0 + edge_above_ray  # a one-cell wall at mid path; both antennas 20 m up
+    z[:, n // 2] = 100.0 + edge_above_ray  # a one-cell wall at mid path; both antennas 100 m up
     dem = make_dem(z, cell_m=cell)
     a, b = _latlon(dem, 2, 0), _latlon(dem, 2, n - 1)
-    prof = profile(dem, *a, *b, height1=20, height2=20, freq_mhz=2400, k_factor=1e6 / 6.371)  # ~flat earth
+    prof = profile(dem, *a, *b, height1=100, height2=100, freq_mhz=2400, k_factor=1e6 / 6.371)  # ~flat earth
     s = prof.summary
     d = s["distance_m"]
     lam = wavelength_m(2400)
     nu = edge_above_ray * math.sqrt(2 * d / (lam * (d / 2) ** 2))
     assert abs(s["bullington_nu"] - nu) < 0.05 * max(1.0, abs(nu))
-    assert abs(s["diffraction_loss_db"] - float(knife_edge_loss_db(nu))) < 0.3
+    j = float(knife_edge_loss_db(nu))
+    wedge = j + (1 - math.exp(-j / 6)) * (10 + 0.02 * d / 1000)  # P.526-15 eq. 53, the corrected edge
+    # 100 m masts over a flat 10 km path clear the smooth earth by more than 0.552 F1: no spherical term
+    assert abs(s["diffraction_loss_db"] - wedge) < 0.3
     assert s["line_of_sight"] == (edge_above_ray < 0)
 
 
@@ -149,7 +152,7 @@ def test_cli_profile_coverage_jamming(tmp_path):
 
 
 def test_coverage_path_loss_behind_a_knife_edge_matches_the_closed_form():
-    """The per-cell radio walk (kernels/radio.py) against the geometric knife-edge nu and J(nu)."""
+    """The per-cell radio walk (kernels/radio.py) against the geometric knife-edge nu and the corrected J(nu)."""
     cell, n = 20.0, 301
     z = np.zeros((21, n))
     wall_col, wall_h = 100, 30.0
@@ -165,7 +168,10 @@ def test_coverage_path_loss_behind_a_knife_edge_matches_the_closed_form():
         d1 = wall_col * cell
         h = wall_h - (tx + (rx - tx) * d1 / d)  # edge height above the straight ray
         nu = h * math.sqrt(2 * d / (lam * d1 * (d - d1)))
-        expected = 20 * math.log10(4 * math.pi * d / lam) + float(knife_edge_loss_db(nu))
+        j = float(knife_edge_loss_db(nu))
+        # the corrected Bullington edge (P.526-15 eq. 53); the 10 m antennas clear the flat smooth earth by
+        # more than 0.552 F1 (17.456 sqrt(d1 d2 lambda / d) <= 5.3 m here), so the spherical term is 0
+        expected = 20 * math.log10(4 * math.pi * d / lam) + j + (1 - math.exp(-j / 6)) * (10 + 0.02 * d / 1000)
         assert abs(res.path_loss_db[10, col] - expected) < 0.05, (col, res.path_loss_db[10, col], expected)
         assert not res.los[10, col] and not res.fresnel_clear[10, col]
     assert res.los[10, 50] and res.fresnel_clear[10, 50]
