@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import http.server
 import io
-import socket
 import threading
 import time
 import zipfile
@@ -61,7 +60,7 @@ class _Mirror(http.server.BaseHTTPRequestHandler):
             hit = _Mirror.hits[case]
         try:
             self._answer(mode, hit)
-        except (BrokenPipeError, ConnectionResetError, socket.timeout):
+        except (TimeoutError, BrokenPipeError, ConnectionResetError):
             pass
 
     def _answer(self, mode, hit):
@@ -151,15 +150,15 @@ def test_mirror_fuzz(mirror, tmp_path, fuzz_scale):
         url = f"{mirror}/{mode}/c{i}/{{name}}.hgt.gz"
         expect_error = mode not in GOOD or (mode == "flaky" and retries == 0)
 
-        def check(path, d=d, stale=stale):
+        def check(path, mode=mode):
             if path.read_bytes() != RAW:
                 raise Refuted(f"{mode}: the cached tile differs from the one served")
 
         t0 = time.monotonic()
         run_case("mirror", mode, expect_error,
-                 lambda url=url, d=d, retries=retries: fetch_tile("N48E037", url_template=url, dest_dir=d,
-                                                                  retries=retries, backoff_s=0.01,
-                                                                  timeout_s=timeout_s, deadline_s=deadline_s),
+                 lambda url=url, d=d, retries=retries, t=timeout_s, dl=deadline_s: fetch_tile(
+                     "N48E037", url_template=url, dest_dir=d, retries=retries, backoff_s=0.01, timeout_s=t,
+                     deadline_s=dl),
                  check, bound_s=15, desc=f"{mode} retries={retries} cached_bad={cached_bad}")
         took = time.monotonic() - t0
         left = sorted(p.name for p in d.iterdir() if p.name.endswith(".part"))

@@ -9,13 +9,13 @@ clearances and nu are unchanged.
 
 import math
 
-import numpy as np
 import numba
+import numpy as np
 from numba import njit
 
+from ..threads import run_all
 from .diffraction import delta_bullington
 from .geometry import distance_at, sample_on_line
-from ..threads import run_all
 from .los import outside
 
 
