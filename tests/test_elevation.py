@@ -14,9 +14,10 @@ from terrain.tiles import embedded_dem_dir, local_tiles
 
 @pytest.mark.parametrize(
     ("lat", "lon", "expected"),
-    [(48.2828, 37.1828, 207.0), (49.00, 37.66, 40.0), (48.225, 38.917, 357.0)],
+    [(48.2828, 37.1828, 207.0), (49.00, 37.66, 59.5), (48.225, 38.917, 357.0)],
 )
 def test_spot_elevations_from_embedded_dted0(lat, lon, expected):
+    """49.00 N is a tile edge: the raw post is 40 m, the mosaic mends the DTED0 seam to its neighbours' mean."""
     dem = terrain.load_dem(lat, lon, 1000)
     assert dem.elevation_at(lat, lon) == expected
     assert dem.resolution == 'DTED0 30"'
@@ -34,8 +35,14 @@ def test_profile_along_48_283_matches_sources_md():
     dem = terrain.load_dem(48.283, 37.5, 40_000)
     row, _ = dem.index(48.283, 37.0)
     col0 = dem.index(48.283, 37.0)[1]
+    raw = terrain.open_dem(embedded_dem_dir() / "dted0" / "e037" / "n48.dt0")
+    r_raw, c_raw = raw.index(48.283, 37.0)
+    sources_md = [186, 196, 207, 213, 191, 154, 156, 229, 187, 223, 185, 196, 214]
+    assert list(raw.elevation[r_raw, c_raw : c_raw + 121 : 10].astype(int)) == sources_md
     got = dem.elevation[row, col0 : col0 + 121 : 10]
-    assert list(got.astype(int)) == [186, 196, 207, 213, 191, 154, 156, 229, 187, 223, 185, 196, 214][: len(got)]
+    # the mosaic mends the two whole-degree columns (37 and 38 E, DTED0 edge posts) and keeps the rest
+    assert list(got.astype(int))[1:-1] == sources_md[1:-1]
+    assert got[0] != sources_md[0] and got[-1] != sources_md[-1]
 
 
 def test_finer_srtm_in_cache_wins(tmp_path, monkeypatch):
@@ -186,3 +193,35 @@ def test_bad_coordinates_raise_invalid_parameter():
             terrain.load_dem(lat, lon, 1000)
     with pytest.raises(InvalidParameterError, match="radius"):
         terrain.load_dem(48, 37, -5)
+
+
+def _line_excess(dem):
+    """Mean over each column / row line of (post - mean of the two posts either side), interior lines only."""
+    z = dem.elevation.astype(float)
+    cols = (z[:, 1:-1] - 0.5 * (z[:, :-2] + z[:, 2:])).mean(axis=0)
+    rows = (z[1:-1] - 0.5 * (z[:-2] + z[2:])).mean(axis=1)
+    return cols, rows
+
+
+def test_no_tile_edge_line_stands_out_in_the_embedded_dted0():
+    """The embedded block's shared DTED0 edge posts sat up to 9 m off their neighbours (37.000 E: +7 m in
+    N48); the mosaic mends them, so every whole-degree line is as ordinary as the lines around it."""
+    import terrain
+
+    dem = terrain.load_dem(48.5, 37.5, 70_000)  # 37 and 38 E, 48 and 49 N all inside
+    lon = dem.transform.c + dem.transform.a * (np.arange(dem.shape[1]) + 0.5)
+    lat = dem.transform.f + dem.transform.e * (np.arange(dem.shape[0]) + 0.5)
+    cols, rows = _line_excess(dem)
+    edge_c = np.isclose(lon[1:-1] % 1.0, 0.0, atol=1e-6) | np.isclose(lon[1:-1] % 1.0, 1.0, atol=1e-6)
+    edge_r = np.isclose(lat[1:-1] % 1.0, 0.0, atol=1e-6) | np.isclose(lat[1:-1] % 1.0, 1.0, atol=1e-6)
+    assert edge_c.sum() == 2 and edge_r.sum() == 2
+    assert np.abs(cols[edge_c]).max() < 1.0 and np.abs(rows[edge_r]).max() < 1.0
+    assert np.abs(cols[~edge_c]).max() < 4.0  # the interior lines themselves (3.3 m at most)
+    # the raw tiles do have the seam: the mending is what removes it
+    import rasterio
+
+    root = embedded_dem_dir() / "dted0"
+    with rasterio.open(root / "e036" / "n48.dt0") as a, rasterio.open(root / "e037" / "n48.dt0") as b:
+        west, east = a.read(1).astype(float), b.read(1).astype(float)
+    assert (west[:, -1] == east[:, 0]).all()
+    assert (west[:, -1] - 0.5 * (west[:, -2] + east[:, 1])).mean() > 5.0
