@@ -31,6 +31,7 @@ from .errors import (
     CorruptTileError,
     InvalidParameterError,
     MissingElevationError,
+    TerrainError,
     UnsupportedDemError,
     VoidWarning,
 )
@@ -142,12 +143,19 @@ class Dem:
     def index(self, lat: float, lon: float) -> tuple[int, int]:
         """Cell (row, col) containing WGS84 point (lat, lon)."""
         lat, lon = check_lat_lon(lat, lon)
-        return self.rowcol_xy(*self.to_dem_xy(lat, lon))
+        try:
+            return self.rowcol_xy(*self.to_dem_xy(lat, lon))
+        except InvalidParameterError as exc:
+            hint = _swap_hint(lat, lon, lambda la, lo: self.contains(la, lo))
+            if hint:
+                raise InvalidParameterError(str(exc) + hint) from None
+            raise
 
     def contains(self, lat: float, lon: float) -> bool:
         """True if WGS84 point (lat, lon) falls in a cell of this grid (void or not)."""
         try:
-            self.index(lat, lon)
+            lat, lon = check_lat_lon(lat, lon)
+            self.rowcol_xy(*self.to_dem_xy(lat, lon))
         except InvalidParameterError:
             return False
         return True
@@ -450,7 +458,8 @@ def load_dem(lat: float, lon: float, radius_m: float, *, search=None, fill_voids
     if missing:
         raise MissingElevationError(
             f"no elevation for tile(s) {', '.join(missing)} (needed for {radius_m / 1000:g} km around {lat}, {lon});"
-            f" run `terrain tiles fetch {' '.join(missing)}` or pass --dem / search= a directory holding them",
+            f" run `terrain tiles fetch {' '.join(missing)}` or pass --dem / search= a directory holding them"
+            + _swap_hint(lat, lon, lambda la, lo: _covered(la, lo, radius_m, search)),
             tiles=missing,
         )
     arcsec = max(files[0].arcsec for files in found.values())  # finest that all tiles have
@@ -474,6 +483,22 @@ def load_dem(lat: float, lon: float, radius_m: float, *, search=None, fill_voids
     if kinds == ["DTED0"]:
         _mend_dted0_seams(elev, void, k_north, k_west, round(1.0 / res))
     return _finish(elev, void, transform, WGS84, [t.path for t in used], f'{"+".join(kinds)} {arcsec:g}"', fill_voids)
+
+
+def _covered(lat: float, lon: float, radius_m: float, search) -> bool:
+    """Every tile of the circle is available."""
+    south, west, north, east = geodesy.circle_bounds(lat, lon, max(radius_m, 1.0))
+    return all(tiles.best_tiles(tiles.tiles_for_bounds(south, west, north, east), search).values())
+
+
+def _swap_hint(lat: float, lon: float, covered) -> str:
+    """'; did you swap ...' when (lon, lat) would be covered and (lat, lon) is not, else ''."""
+    if abs(lon) > 90 or lat == lon:
+        return ""
+    try:
+        return f"; did you swap latitude and longitude? ({lon:g}, {lat:g}) is covered" if covered(lon, lat) else ""
+    except TerrainError:
+        return ""
 
 
 def _mend_dted0_seams(elev, void, k_north: int, k_west: int, posts_per_degree: int) -> None:

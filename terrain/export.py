@@ -34,8 +34,15 @@ def _umask() -> int:
     return mask
 
 
+#: The file name endings each output option accepts (the writer is chosen by the option, so a name that
+#: promises another format is refused, not silently written as GeoTIFF); other options are GeoTIFFs.
+OUTPUT_SUFFIXES = {"--png": (".png",), "--geojson": (".geojson", ".json")}
+GEOTIFF_SUFFIXES = (".tif", ".tiff")
+
+
 def check_output_paths(**paths) -> None:
-    """OutputError unless every given path (name=path; None skipped) can be a new file, all distinct.
+    """OutputError unless every given path (name=path; None skipped) can be a new file of the option's
+    format (by its ending: OUTPUT_SUFFIXES, else GeoTIFF), all distinct.
 
     Checked before any work is done, so a run that cannot write its outputs fails at once.
     """
@@ -47,6 +54,12 @@ def check_output_paths(**paths) -> None:
         if not text.strip():
             raise OutputError(f"{name}: an empty path is not a file name")
         p = Path(text)
+        suffixes = OUTPUT_SUFFIXES.get(name, GEOTIFF_SUFFIXES)
+        if p.suffix.lower() not in suffixes:
+            kind = "a GeoTIFF" if suffixes == GEOTIFF_SUFFIXES else suffixes[0][1:].upper()
+            hint = "; for a map image use --png FILE.png" if suffixes == GEOTIFF_SUFFIXES else ""
+            raise OutputError(f"{name} {text!r} is written as {kind}: give a name ending in "
+                              f"{' or '.join(suffixes)}{hint}", path=text)
         if p.is_dir():
             raise OutputError(f"{name} {text!r} is a directory, not a file", path=text)
         parent = p.parent

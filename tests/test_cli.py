@@ -93,3 +93,13 @@ def test_visibility_map_writes_a_geotiff_with_its_method(runner, tmp_path):
                               "--directions", "2"])
     assert bad.exit_code == 1 and "n_directions" in bad.stderr and "Traceback" not in bad.output
     assert not (tmp_path / "b.tif").exists()
+
+
+def test_cli_refuses_a_geotiff_named_png_and_hints_at_swapped_coordinates(tmp_path):
+    out = tmp_path / "v.png"
+    res = CliRunner().invoke(cli, ["viewshed", "48.2828", "37.1828", "-o", str(out), "--radius", "5"])
+    assert res.exit_code == 1 and "GeoTIFF" in res.stderr and ".tif" in res.stderr and "--png" in res.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    res = CliRunner().invoke(cli, ["viewshed", "37.1828", "48.2828", "-o", str(tmp_path / "v.tif"), "--radius", "5"])
+    assert res.exit_code == 1 and "did you swap latitude and longitude" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
