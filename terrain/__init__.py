@@ -12,7 +12,8 @@ from .errors import (
     TerrainWarning,
     VoidWarning,
 )
-from .radio import coverage, jamming_margin, profile
+from .jamming import jamming_margin
+from .radio import coverage, profile
 from .tiles import fetch_tile
 from .total import total_viewshed
 from .viewshed import ViewshedResult, viewshed, viewshed_count

@@ -129,8 +129,14 @@ RADIO_RADIUS_M = 30_000.0
 EIRP_DBM = 20.0
 #: Receiver antenna gain (dBi).
 RX_GAIN_DBI = 0.0
-#: Jammer EIRP (dBm): 40 dBm = 10 W.
+#: Jammer EIRP (dBm): 40 dBm = 10 W (used by `terrain jamming` and the study alike).
 JAMMER_EIRP_DBM = 40.0
+#: Drone video/telemetry transmitter EIRP (dBm) for the downlink (drone -> ground station): 25 dBm =
+#: 316 mW, the middle of the 200-800 mW common for FPV video transmitters.
+DRONE_EIRP_DBM = 25.0
+#: Processing gain of the link against a jammer (dB): 0 = a plain narrowband link; spread-spectrum or
+#: frequency-hopping links gain 10-20 dB. Added to S/J in both directions.
+PROCESSING_GAIN_DB = 0.0
 #: Signal-to-jamming margin (dB) the link needs.
 SJ_MARGIN_DB = 0.0
 #: Knife-edge loss J(nu) is 0 for nu <= this (ITU-R P.526-15 eq. 31 validity, nu > -0.78).
@@ -140,6 +146,8 @@ KNIFE_EDGE_NU_MIN = -0.78
 #: The study's default site: Pokrovsk city centre (WGS84 degrees); ~181 m a.s.l. (Wikipedia).
 STUDY_SITE = (48.2828, 37.1828)
 STUDY_SITE_NAME = "Pokrovsk"
+#: The elevation usually quoted for Pokrovsk (m a.s.l., Wikipedia); the report sets the DEM's post beside it.
+STUDY_SITE_QUOTED_ELEVATION_M = 181.0
 #: Comparison sites are drawn within this radius of the site (m), not closer than STUDY_EXCLUDE_M.
 STUDY_RADIUS_M = 40_000.0
 STUDY_EXCLUDE_M = 5_000.0
@@ -168,14 +176,32 @@ STUDY_RADIO_RADIUS_M = 30_000.0
 STUDY_JAM_RING = (8, 15_000.0)
 STUDY_JAM_DRONE_HEIGHT_M = 100.0
 STUDY_JAM_CONTROL = (2.0, 20.0)
-STUDY_JAM_JAMMER = (2.0, 30.0)
+STUDY_JAM_JAMMER = (2.0, JAMMER_EIRP_DBM)
+#: Jamming sensitivity: jammer EIRPs (dBm), an airborne jammer's height (m), a processing gain (dB) and the
+#: number of sites (and jammers per ring) they are re-run for.
+STUDY_JAM_SENSITIVITY = {"eirp_dbm": (30.0, 50.0), "airborne_height_m": 300.0, "processing_gain_db": 20.0,
+                         "sites": 40, "jammers": 4}
 STUDY_JAM_RADIUS_M = 20_000.0
 STUDY_JAM_SITES = 120
 #: Total-visibility map: radius (m), observer and target heights (m).
 STUDY_TOTAL_VIS = (10_000.0, 10.0, 2.0)
-#: DEM error Monte Carlo: RMSE (m), correlation length (m), runs, sites per run.
-#: 3.8 m RMSE = SRTM's 6.2 m 90 % absolute height error for Eurasia / 1.645 (Rodriguez et al. 2006,
-#: "An assessment of the SRTM topographic products", JPL D-31639, table 2.1); correlation 3 km assumed.
-STUDY_DEM_ERROR = (3.8, 3_000.0, 20, 100)
+#: Published absolute vertical accuracy of each kind of elevation data, as linear error at 90 % (LE90, m),
+#: with its source. The DEM-error Monte Carlo uses the error of the data actually loaded.
+DEM_VERTICAL_LE90_M = {
+    "DTED0": (30.0, "DTED Level 0: absolute vertical accuracy 30 m LE90 (MIL-PRF-89020B, Performance "
+                    "Specification Digital Terrain Elevation Data, 2000; Level 0 is derived from Level 1 "
+                    "and carries its 30 m LE90 specification)"),
+    "DTED1": (30.0, "DTED Level 1: absolute vertical accuracy 30 m LE90 (MIL-PRF-89020B, 2000)"),
+    "SRTM": (6.2, "SRTM: 6.2 m absolute height error at 90 % for Eurasia (Rodriguez et al. 2006, An "
+                  "assessment of the SRTM topographic products, JPL D-31639, table 2.1)"),
+}
+#: Data of no known kind (a user's GeoTIFF): assume the coarsest specification above, and say so.
+DEM_VERTICAL_LE90_UNKNOWN = (30.0, "unknown data: 30 m LE90 assumed (the DTED Level 0/1 specification)")
+#: LE90 / RMSE for Gaussian error (the 90 % two-sided quantile of a standard normal).
+LE90_PER_SIGMA = 1.6449
+#: DEM error Monte Carlo: correlation lengths of the error field (m; the first is the main case, the
+#: others vary it: SRTM's errors are correlated over ~1-10 km, Rodriguez et al. 2006 fig. 9), runs per
+#: length, comparison sites per run. The RMSE comes from DEM_VERTICAL_LE90_M for the data in use.
+STUDY_DEM_ERROR = ((3_000.0, 1_000.0, 10_000.0), 20, 100)
 #: Bootstrap resamples for the 95 % confidence intervals.
 STUDY_BOOTSTRAP = 2000

@@ -23,9 +23,26 @@ def _extent(transform, shape):
     return left, right, bottom, top
 
 
+#: Colour of "visible" overlays (the captions name it).
+VISIBLE_COLOUR = "#ff8c00"  # dark orange
+#: Marker style per kind of mark: (marker, face colour, size).
+MARKS = {"site": ("*", "red", 15), "station": ("^", "blue", 10), "jammer": ("X", "black", 10),
+         "town": ("s", "black", 5), "observer": ("^", "blue", 10)}
+
+
+def true_scale_aspect(dem) -> float:
+    """Data aspect that draws the grid at true ground scale: y units per x unit of equal length on the
+    ground (1 / cos(latitude) on a lat/lon grid at its mid latitude; 1 on a projected grid)."""
+    dx, dy = dem.mean_cell_size_m
+    return (dy / abs(dem.transform.e)) / (dx / abs(dem.transform.a))
+
+
 def hillshade_axes(dem, *, title="", figsize=(9, 8)):
-    """A figure with the DEM hillshaded (LightSource, sun from the NW) in its own coordinates."""
-    fig, ax = plt.subplots(figsize=figsize, dpi=110)
+    """A figure with the DEM hillshaded (LightSource, sun from the NW) in its own coordinates, at true scale.
+
+    The title goes above the figure (not the axes), so the colour bars to the right never sit under it.
+    """
+    fig, ax = plt.subplots(figsize=figsize, dpi=110, layout="constrained")
     elev = np.where(dem.void, np.nanmin(dem.elevation) if np.isfinite(dem.elevation).any() else 0, dem.elevation)
     dx, dy = dem.mean_cell_size_m
     ls = LightSource(azdeg=315, altdeg=45)
@@ -33,22 +50,44 @@ def hillshade_axes(dem, *, title="", figsize=(9, 8)):
     ext = _extent(dem.transform, dem.shape)
     ax.imshow(shade, cmap="gray", extent=ext, interpolation="nearest", vmin=0, vmax=1)
     terrain_img = ax.imshow(elev, cmap="terrain", alpha=0.35, extent=ext, interpolation="nearest")
-    fig.colorbar(terrain_img, ax=ax, shrink=0.6, label="elevation (m)")
+    fig.colorbar(terrain_img, ax=ax, shrink=0.6, label="elevation (m)", location="left", pad=0.08)
     if dem.is_geographic:
-        lat_c = (ext[2] + ext[3]) / 2
-        ax.set_aspect(1.0 / math.cos(math.radians(lat_c)))
         ax.set_xlabel("longitude (deg E)")
         ax.set_ylabel("latitude (deg N)")
     else:
-        ax.set_aspect("equal")
         ax.set_xlabel("x (m)")
         ax.set_ylabel("y (m)")
-    ax.set_title("\n".join(textwrap.fill(line, 110) for line in title.splitlines()), fontsize=8)
+    ax.set_aspect(true_scale_aspect(dem))
+    fig.suptitle("\n".join(textwrap.fill(line, 120) for line in title.splitlines()), fontsize=8)
     return fig, ax
 
 
+def overlay(ax, dem, values, **kw):
+    """imshow of a grid over the map, keeping the true-scale aspect (imshow would reset it to 'equal')."""
+    return ax.imshow(values, extent=_extent(dem.transform, dem.shape), interpolation="nearest",
+                     aspect=ax.get_aspect(), **kw)
+
+
+def visible_overlay(ax, dem, visible, alpha=0.55):
+    """The visible cells in VISIBLE_COLOUR."""
+    from matplotlib.colors import ListedColormap
+
+    return overlay(ax, dem, np.ma.masked_where(~visible, np.ones(visible.shape)), cmap=ListedColormap([VISIBLE_COLOUR]),
+                   alpha=alpha, vmin=0, vmax=1)
+
+
+def mark(ax, x, y, kind, text=""):
+    """A labelled point in the style of its kind (MARKS)."""
+    marker, colour, size = MARKS.get(kind, MARKS["observer"])
+    ax.plot(x, y, marker=marker, color=colour, markersize=size, markeredgecolor="white", linestyle="none")
+    if text:
+        ax.annotate(text, (x, y), xytext=(5, 5), textcoords="offset points", fontsize=7, color="black",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
+
+
 def add_scale_bar_and_north(ax, dem):
-    """A scale bar (km) bottom-left and a north arrow top-right."""
+    """A scale bar (km) bottom-left and a north arrow top-right; re-asserts the true-scale aspect."""
+    ax.set_aspect(true_scale_aspect(dem))
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     width_units = x1 - x0
@@ -85,12 +124,10 @@ def viewshed_map(result, dem, path):
         f"visible {result.stats['visible_area_km2']:.1f} km2 ({100 * result.stats['visible_fraction']:.1f}% of disc)"
     )
     fig, ax = hillshade_axes(dem, title=title)
-    ext = _extent(dem.transform, dem.shape)
-    overlay = np.ma.masked_where(~result.visible, result.visible.astype(float))
-    ax.imshow(overlay, cmap="autumn", alpha=0.55, extent=ext, interpolation="nearest", vmin=0, vmax=1)
+    visible_overlay(ax, dem, result.visible)
     outside = np.ma.masked_where(~np.isnan(result.min_visible_height_m), np.ones(dem.shape))
-    ax.imshow(outside, cmap="Greys", alpha=0.35, extent=ext, interpolation="nearest", vmin=0, vmax=1)
-    ax.plot(p["observer"]["x"], p["observer"]["y"], marker="^", color="blue", markersize=10, markeredgecolor="white")
+    overlay(ax, dem, outside, cmap="Greys", alpha=0.35, vmin=0, vmax=1)
+    mark(ax, p["observer"]["x"], p["observer"]["y"], "observer", "observer")
     add_scale_bar_and_north(ax, dem)
     save(fig, path)
 
@@ -127,15 +164,15 @@ def profile_plot(prof, path):
 
 
 def raster_map(dem, values, path, *, title, label, cmap="viridis", marks=(), vmin=None, vmax=None):
-    """PNG of a float grid over the hillshade, with labelled points ``marks`` [(x, y, text)]."""
+    """PNG of a float grid over the hillshade, with points ``marks`` [(x, y, text)] or [(x, y, text, kind)]
+    (kind from MARKS: a jammer and a station look different; default: the text if it is a kind)."""
     fig, ax = hillshade_axes(dem, title=title)
-    ext = _extent(dem.transform, dem.shape)
-    img = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, alpha=0.6, extent=ext, interpolation="nearest",
-                    vmin=vmin, vmax=vmax)
+    img = overlay(ax, dem, np.ma.masked_invalid(values), cmap=cmap, alpha=0.6, vmin=vmin, vmax=vmax)
     fig.colorbar(img, ax=ax, shrink=0.6, label=label)
-    for x, y, text in marks:
-        ax.plot(x, y, marker="^", color="blue", markersize=9, markeredgecolor="white")
-        ax.annotate(text, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7, color="navy")
+    for m in marks:
+        x, y, text = m[:3]
+        kind = m[3] if len(m) > 3 else (text if text in MARKS else "site")
+        mark(ax, x, y, kind, text)
     add_scale_bar_and_north(ax, dem)
     save(fig, path)
 
@@ -143,24 +180,18 @@ def raster_map(dem, values, path, *, title, label, cmap="viridis", marks=(), vmi
 def study_overview(dem, view, sites_xy, path, *, title):
     """Hillshade of the study area, the site's viewshed, comparison sites (lowland/other), towns, the site."""
     fig, ax = hillshade_axes(dem, title=title)
-    ext = _extent(dem.transform, dem.shape)
     if view is not None:
-        ax.imshow(np.ma.masked_where(~view, view.astype(float)), cmap="autumn", alpha=0.5, extent=ext,
-                  interpolation="nearest", vmin=0, vmax=1)
+        visible_overlay(ax, dem, view, alpha=0.5)
     for (x, y, kind, label) in sites_xy:
         if kind == "lowland":
             ax.plot(x, y, "o", ms=2.5, color="tab:blue", alpha=0.8)
         elif kind == "other":
             ax.plot(x, y, "o", ms=2.5, color="0.35", alpha=0.8)
-        elif kind == "town":
-            ax.plot(x, y, "s", ms=5, color="black", markeredgecolor="white")
-            ax.annotate(label, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7)
         else:
-            ax.plot(x, y, "*", ms=15, color="red", markeredgecolor="white")
-            ax.annotate(label, (x, y), xytext=(6, 6), textcoords="offset points", fontsize=9, color="darkred",
-                        fontweight="bold")
+            mark(ax, x, y, "town" if kind == "town" else "site", label)
     ax.plot([], [], "o", color="tab:blue", label="lowland sample site")
     ax.plot([], [], "o", color="0.35", label="other sample site")
+    ax.plot([], [], "s", color=VISIBLE_COLOUR, label="visible from the site's mast")
     ax.legend(fontsize=7, loc="lower right")
     add_scale_bar_and_north(ax, dem)
     save(fig, path)
@@ -186,7 +217,9 @@ def distributions(panels, path, *, title):
         for v in towns.values():
             if v is not None:
                 ax.axvline(v, color="k", lw=0.8, ls=":")
-        ax.set_title(label, fontsize=8)
+        ax.set_xlabel("\n".join(textwrap.wrap(label, 48)), fontsize=8)
+        ax.set_ylabel("sample sites", fontsize=8)
+        ax.tick_params(labelsize=7)
     for ax in np.ravel(axes)[n:]:
         ax.axis("off")
     np.ravel(axes)[0].legend(fontsize=7)

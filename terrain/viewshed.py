@@ -7,11 +7,12 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from affine import Affine
 from numba import get_num_threads
 
 from . import constants, geodesy
 from .elevation import Dem, check_lat_lon, load_dem
-from .errors import InvalidParameterError
+from .errors import InvalidParameterError, TerrainError
 from .kernels import count as count_kernels
 from .kernels import los, rays, stats, sweep
 
@@ -171,6 +172,50 @@ def _radius_window(dem: Dem, row: int, col: int, radius_m: float):
     return ra, rb, ca, cb, half_r, half_c, clipped
 
 
+def _lockstep_full_window(dem, w, radius, z0, ht, inv2r, vis, mvh) -> int:
+    """The fast kernel on the full radius window, padded with void where the DEM stops short of it.
+
+    Its rays go to the window's edge, so a window cut by the DEM's edge would cast other rays and give
+    (slightly) other answers for the same cells; padded, the result does not depend on how much DEM is
+    loaded (load_dem's mosaic for a radius stops a cell or two short of the window). Where the radius
+    reaches far past the DEM (more than 1/8 of the window), it is not padded: that result is clipped and
+    says so. Writes vis/mvh (the window's shape); returns the cells walked.
+    """
+    rows, cols = dem.shape
+    _, _, _, _, half_r, half_c, _ = _radius_window(dem, w.row, w.col, radius)
+    pt, pb = max(0, half_r - w.row), max(0, w.row + half_r + 1 - rows)
+    pl, pr = max(0, half_c - w.col), max(0, w.col + half_c + 1 - cols)
+    elev, void, frame, r0, c0 = w.elev, w.void, w.frame, w.r0, w.c0
+    cap_r, cap_c = max(8, elev.shape[0] // 8), max(8, elev.shape[1] // 8)
+    if max(pt, pb) > cap_r or max(pl, pr) > cap_c:  # the radius reaches far past the DEM: clipped anyway
+        pt = pb = pl = pr = 0
+    if pt or pb or pl or pr:
+        try:
+            t = w.win.transform * Affine.translation(-pl, -pt)
+            shape = (elev.shape[0] + pt + pb, elev.shape[1] + pl + pr)
+            frame = geodesy.metric_frame(t, w.win.crs, shape, r0 + pt, c0 + pl)
+        except (TerrainError, ValueError, ZeroDivisionError):
+            pt = pb = pl = pr = 0  # padding would leave the CRS's valid area (a pole): run on the window as is
+        else:
+            elev = np.pad(elev, ((pt, pb), (pl, pr)), constant_values=np.nan)
+            void = np.pad(void, ((pt, pb), (pl, pr)), constant_values=True)
+            r0, c0 = r0 + pt, c0 + pl
+    if not np.isfinite(frame.row_y_m).all() or not np.isfinite(frame.row_x_scale).all():
+        pt = pb = pl = pr = 0
+        elev, void, frame, r0, c0 = w.elev, w.void, w.frame, w.r0, w.c0
+    big_vis = vis if elev.shape == vis.shape else np.zeros(elev.shape, np.uint8)
+    big_mvh = mvh if elev.shape == mvh.shape else np.empty(elev.shape, np.float32)
+    cell_m = sweep.max_cell_m(frame.row_y_m, frame.row_x_scale, frame.col_x)
+    walked = int(rays.lockstep_viewshed(elev, void, frame.row_y_m, frame.row_x_scale, frame.col_x, r0, c0, z0, ht,
+                                        inv2r, radius, cell_m, constants.FAST_UNSURE_FRACTION,
+                                        constants.FAST_WALK_WINDOW, big_vis, big_mvh))
+    if big_vis is not vis:
+        inner = (slice(pt, pt + vis.shape[0]), slice(pl, pl + vis.shape[1]))
+        vis[:] = big_vis[inner]
+        mvh[:] = big_mvh[inner]
+    return walked
+
+
 def viewshed(
     dem: Dem | None,
     lat: float,
@@ -255,9 +300,7 @@ def viewshed(
     elif method == "checked":
         n_walked = int(sweep.fast_viewshed(*args, constants.FAST_RECHECK_MARGIN_M, 1, vis, mvh))
     else:
-        cell_m = sweep.max_cell_m(frame.row_y_m, frame.row_x_scale, frame.col_x)
-        n_walked = int(rays.lockstep_viewshed(*args, cell_m, constants.FAST_UNSURE_FRACTION,
-                                              constants.FAST_WALK_WINDOW, vis, mvh))
+        n_walked = _lockstep_full_window(dem, w, radius, z0, ht, inv2r, vis, mvh)
     elapsed = time.perf_counter() - t0
 
     horizon = np.zeros(constants.HORIZON_BINS)

@@ -35,8 +35,10 @@ def _config(tmp_path, **kw):
                 samples=60, seed=7, tpi_radii_m=(1_000.0, 2_000.0), relief_radius_m=1_000.0,
                 lowland_tpi_radius_m=2_000.0, observer_heights_m=(2.0, 10.0), view_radii_m=(2_000.0, 4_000.0),
                 drone_heights_m=(20.0, 50.0), radio_radius_m=6_000.0, jam_ring=(4, 3_000.0), jam_radius_m=4_000.0,
-                jam_sites=10, total_vis=(2_000.0, 10.0, 2.0), dem_error=(3.8, 500.0, 2, 20), bootstrap=200,
-                sensitivity_sites=20, towns={}, dem_search=str(tmp_path), quick=True)
+                jam_sites=10, total_vis=(2_000.0, 10.0, 2.0), dem_error=((500.0, 2_000.0), 2, 20), dem_rmse_m=3.8, bootstrap=200,
+                sensitivity_sites=20, towns={}, dem_search=str(tmp_path), quick=True,
+                jam_sensitivity={"eirp_dbm": (30.0,), "airborne_height_m": 300.0, "processing_gain_db": 20.0,
+                                 "sites": 4, "jammers": 2})
     base.update(kw)
     return StudyConfig(**base)
 
@@ -67,12 +69,15 @@ def test_a_lone_hill_ranks_at_the_top(hill):
         assert v[q]["verdict"] == "clearly more than typical"
     assert res["comparisons"]["elevation_m"]["test site"]["percentile_all"] == 100
     assert v["is_it_harder_to_jam"]["percentile_all"] >= 75
-    assert all(p == 1.0 for p in v["dem_error_probability"].values())
+    for q in ("is_it_high", "does_it_see_more", "do_signals_travel_further"):
+        assert v[q]["dem_error"]["p_top_quartile"] == 1.0 and v[q]["robustness"] == "robust", (q, v[q])
+    assert res["monte_carlo"]["rmse_m"] == 3.8 and len(res["monte_carlo"]["cases"]) == 2
+    assert "supported" in v["bottom_line"]
 
 
 def test_a_valley_site_ranks_low(tmp_path):
     write_hgt(tmp_path, "N10E010", _terrain(-60.0))
-    res, _ = run_study(_config(tmp_path, jam_sites=4, dem_error=(3.8, 500.0, 1, 10)))
+    res, _ = run_study(_config(tmp_path, jam_sites=4, dem_error=((500.0,), 1, 10)))
     v = res["verdict"]
     assert v["is_it_high"]["percentile_all"] <= 5
     assert v["does_it_see_more"]["percentile_all"] <= 25
@@ -101,8 +106,8 @@ def test_report_numbers_are_the_results_numbers(hill, tmp_path):
         assert fmt(saved["verdict"][q]["percentile_all"], 0) in md
     for key, per_site in saved["comparisons"].items():
         assert fmt(per_site["test site"]["value"]) in md, key
-    assert html.count("data:image/png;base64,") == 5 and "<table>" in html
-    for name in ("overview", "distributions", "total_visibility", "coverage", "jamming"):
+    assert html.count("data:image/png;base64,") == 6 and "<table>" in html
+    for name in ("overview", "distributions", "total_visibility", "coverage", "jamming_uplink", "jamming_downlink"):
         assert paths[name].read_bytes()[:4] == b"\x89PNG"
     assert not re.search(r"\bnan\b", md)
 

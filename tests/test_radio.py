@@ -10,8 +10,9 @@ from scipy.special import fresnel as fresnel_integrals
 import terrain
 from terrain import InvalidParameterError, constants
 from terrain.cli.main import cli
+from terrain.jamming import jamming_margin
 from terrain.kernels.radio import free_space_loss_db, fresnel_radius_m, knife_edge_loss_db
-from terrain.radio import coverage, jamming_margin, profile, smooth_earth_horizon_m, wavelength_m
+from terrain.radio import coverage, profile, smooth_earth_horizon_m, wavelength_m
 
 
 def _latlon(dem, row, col):
@@ -209,3 +210,40 @@ def test_per_azimuth_range_on_a_ring_ridge_is_the_wall_not_zero():
     # the wall's face is visible, the plateau behind it is not: the range is the wall, within a cell and a half
     assert np.abs(hz - wall).max() < 1.5 * cell
     assert abs(res.stats["median_los_range_m"] - np.median(wall)) < cell  # 5.75 km; it was 0 before
+
+
+def test_downlink_jamming_is_the_closed_form_over_a_plain():
+    """Downlink: drone (25 dBm) -> station (20 m mast), jammer (40 dBm, 100 m up, 3 km away) -> station.
+    Over a flat plain every path clears 0.552 F1, so S/J = 25 - 40 + G_p - 20 log10(d_drone / d_jammer) (free
+    space both ways), and the link holds within d_jammer 10^((25 - 40 + G_p) / 20) of the station."""
+    cell = 100.0
+    dem = make_dem(np.zeros((161, 161)), cell_m=cell)
+    station = _latlon(dem, 80, 80)
+    jammer = _latlon(dem, 80, 110)  # 3 km east
+    lam = wavelength_m(2400.0)
+    res = jamming_margin(dem, station, [(*jammer, 100.0, 40.0)], control_height=20.0, drone_height=100.0,
+                         radius_m=7_000.0, k_factor=1e9, direction="downlink", drone_eirp_dbm=25.0,
+                         processing_gain_db=20.0)
+    j_station = 40.0 - 20 * math.log10(4 * math.pi * math.hypot(3000.0, 80.0) / lam)
+    assert abs(res.stats["jamming_at_station_dbm"] - j_station) < 0.2
+    for col in (85, 110, 130):  # drone 0.5, 3 and 5 km east of the station
+        d = (col - 80) * cell
+        expected = 25.0 - 20 * math.log10(4 * math.pi * math.hypot(d, 80.0) / lam) - j_station + 20.0
+        assert abs(res.sj_db[80, col] - expected) < 0.3, (col, res.sj_db[80, col], expected)
+    edge = 3000.0 * 10 ** (5 / 20)  # 5.33 km
+    assert res.link_ok[80, 80 + int(edge / cell) - 1] and not res.link_ok[80, 80 + int(edge / cell) + 2]
+    up = jamming_margin(dem, station, [(*jammer, 100.0, 40.0)], control_height=20.0, drone_height=100.0,
+                        radius_m=7_000.0, k_factor=1e9, processing_gain_db=20.0)
+    assert up.params["direction"] == "uplink" and not np.allclose(up.sj_db, res.sj_db, equal_nan=True)
+
+
+def test_a_station_on_a_ridge_hears_the_jammer_better():
+    """High ground cuts both ways: behind a 60 m ridge a 2 m station is shielded from a ground jammer; on
+    the ridge it hears it in the clear (downlink jamming 10+ dB higher), while its uplink reach grows."""
+    z = np.zeros((61, 201))
+    z[:, 100:104] = 60.0  # a N-S ridge, 4 cells wide
+    dem = make_dem(z, cell_m=100.0)
+    jammer = (*_latlon(dem, 30, 180), 2.0, 40.0)
+    behind = jamming_margin(dem, _latlon(dem, 30, 90), [jammer], direction="downlink", radius_m=3000, k_factor=4 / 3)
+    on_top = jamming_margin(dem, _latlon(dem, 30, 101), [jammer], direction="downlink", radius_m=3000, k_factor=4 / 3)
+    assert on_top.stats["jamming_at_station_dbm"] > behind.stats["jamming_at_station_dbm"] + 10

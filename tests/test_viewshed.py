@@ -420,3 +420,16 @@ def test_fast_projected_fold_equals_the_general_fold():
     assert linear and not nudged_linear  # the two runs really take the two folds
     assert np.mean(v_lin == v_gen) >= 0.9999  # only exact ties may round apart
     np.testing.assert_allclose(m_lin, m_gen, atol=1e-3)
+
+
+def test_fast_does_not_depend_on_how_much_dem_is_loaded(pokrovsk_dem):
+    """The DEM load_dem gives for 20 km stops a cell short of the radius window; fast pads it, so its rays
+    (to the window's edge) and answers are those of a larger DEM (352.06 vs 353.77 km² before)."""
+    small = terrain.load_dem(48.2828, 37.1828, 20_000)
+    kw = dict(observer_height=10.0, target_height=2.0, radius_m=20_000.0)
+    a = terrain.viewshed(small, 48.2828, 37.1828, **kw)
+    b = terrain.viewshed(pokrovsk_dem, 48.2828, 37.1828, **kw)
+    assert a.stats["visible_area_km2"] == pytest.approx(b.stats["visible_area_km2"], rel=1e-12)
+    lon, lat = small.cell_center_lonlat(0, 0)
+    r, c = pokrovsk_dem.index(float(lat), float(lon))
+    assert (a.visible == b.visible[r:r + small.shape[0], c:c + small.shape[1]]).all()

@@ -17,9 +17,20 @@ from .options import json_opt, quiet_opt
 @click.option("--quick", is_flag=True, help="Fewer sites, jammers and Monte Carlo runs (< 1 min).")
 @click.option("--fetch", is_flag=True, help="Download the nine SRTM tiles around the site first.")
 @click.option("--dem", "dem_path", type=click.Path(), default=None, help="Directory of tiles to search first.")
+@click.option("--jammer-eirp", type=float, default=constants.STUDY_JAM_JAMMER[1], show_default=True,
+              help="Jammer EIRP (dBm).")
+@click.option("--jammer-distance", type=float, default=constants.STUDY_JAM_RING[1] / 1000, show_default=True,
+              help="Radius of the ring of jammers around each station (km).")
+@click.option("--jammer-height", type=float, default=constants.STUDY_JAM_JAMMER[0], show_default=True,
+              help="Jammer antenna height above ground (m); e.g. 300 for an airborne jammer.")
+@click.option("--processing-gain", type=float, default=constants.PROCESSING_GAIN_DB, show_default=True,
+              help="Link processing gain against jamming, both directions (dB).")
+@click.option("--drone-eirp", type=float, default=constants.DRONE_EIRP_DBM, show_default=True,
+              help="Drone video/telemetry transmitter EIRP for the downlink (dBm).")
 @quiet_opt
 @json_opt
-def highground(site, name, out_dir, radius_km, samples, seed, quick, fetch, dem_path, quiet, as_json):
+def highground(site, name, out_dir, radius_km, samples, seed, quick, fetch, dem_path, jammer_eirp, jammer_distance,
+               jammer_height, processing_gain, drone_eirp, quiet, as_json):
     """Does a site hold the high ground? Elevation, visibility, radio reach and jamming vs the region."""
     import math
 
@@ -29,11 +40,15 @@ def highground(site, name, out_dir, radius_km, samples, seed, quick, fetch, dem_
     from ..export import all_or_nothing, check_output_dir, dumps
     from ..highground import StudyConfig, run_study
     from ..highground.report import write_outputs
+    from ..jamming import check_jamming_settings
     from ..tiles import fetch_tile, tile_name
     from ..viewshed import check_finite
 
     check_output_dir("--out", out_dir)
     kw = {"radius_m": check_finite("--radius", radius_km, minimum=1) * 1000, "seed": seed, "dem_search": dem_path}
+    kw.update(check_jamming_settings(jammer_eirp=jammer_eirp, jammer_distance_km=jammer_distance,
+                                     jammer_height=jammer_height, processing_gain=processing_gain,
+                                     drone_eirp=drone_eirp))
     if site is not None:
         parts = site.split(",")
         if len(parts) != 2:
@@ -43,7 +58,9 @@ def highground(site, name, out_dir, radius_km, samples, seed, quick, fetch, dem_
         kw["lat"], kw["lon"] = el.check_lat_lon(*parts)
         kw["name"] = name or f"{kw['lat']:.4f},{kw['lon']:.4f}"
     if quick:
-        cfg = StudyConfig.quick_config(**kw, **({"samples": samples} if samples != constants.STUDY_SAMPLES else {}))
+        ring = kw.pop("jam_ring")
+        cfg = StudyConfig.quick_config(**kw, jam_ring=(4, ring[1]),
+                                       **({"samples": samples} if samples != constants.STUDY_SAMPLES else {}))
     else:
         cfg = StudyConfig(samples=samples, **kw)
     if fetch:
@@ -63,8 +80,9 @@ def highground(site, name, out_dir, radius_km, samples, seed, quick, fetch, dem_
         return
     click.echo(f"{res['title']}  [{res['data']['resolution']}]")
     for q, v in res["verdict"].items():
-        if q == "dem_error_probability":
+        if q == "bottom_line":
             continue
-        click.echo(f"  {q.replace('_', ' ')}: {v['verdict']} (percentile {v['percentile_all']:.0f} of all sites; "
-                   f"{v['metric']} = {v['value']:.1f})")
+        click.echo(f"  {q.replace('_', ' ')}: {v['robustness']} - {v['verdict']} (percentile {v['percentile_all']:.0f} "
+                   f"of all sites; {v['metric']} = {v['value']:.1f})")
+    click.echo(res["verdict"]["bottom_line"])
     click.echo(f"report: {paths['report_md']} and {paths['report_html']}; numbers: {paths['results']}")

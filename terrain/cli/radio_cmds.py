@@ -169,6 +169,13 @@ def coverage(lat, lon, output, tx_height, rx_height, freq, radius_km, k_factor, 
 @click.option("--jammer-height", type=float, default=constants.TX_HEIGHT_M, show_default=True, help="m (default for jammers).")
 @click.option("--jammer-eirp", type=float, default=constants.JAMMER_EIRP_DBM, show_default=True, help="dBm (default).")
 @click.option("--drone-height", type=float, default=constants.RX_HEIGHT_M, show_default=True, help="m above ground.")
+@click.option("--direction", type=click.Choice(["uplink", "downlink"]), default="uplink", show_default=True,
+              help="uplink: station -> drone (control), S/J at the drone; downlink: drone -> station "
+              "(video/telemetry), S/J at the station.")
+@click.option("--drone-eirp", type=float, default=constants.DRONE_EIRP_DBM, show_default=True,
+              help="Drone transmitter EIRP for the downlink (dBm).")
+@click.option("--processing-gain", type=float, default=constants.PROCESSING_GAIN_DB, show_default=True,
+              help="Link processing gain against jamming, added to S/J (dB; spread spectrum 10-20).")
 @freq_opt
 @click.option("--radius", "radius_km", type=float, default=constants.RADIO_RADIUS_M / 1000, show_default=True, help="km.")
 @k_opt
@@ -176,14 +183,14 @@ def coverage(lat, lon, output, tx_height, rx_height, freq, radius_km, k_factor, 
 @click.option("--png", type=click.Path(dir_okay=False), default=None)
 @dem_opt
 @json_opt
-def jamming(lat, lon, jammers, output, control_height, control_eirp, jammer_height, jammer_eirp, drone_height, freq,
-            radius_km, k_factor, margin, png, dem_path, as_json):
+def jamming(lat, lon, jammers, output, control_height, control_eirp, jammer_height, jammer_eirp, drone_height, direction,
+            drone_eirp, processing_gain, freq, radius_km, k_factor, margin, png, dem_path, as_json):
     """Signal-to-jamming map for a drone controlled from LAT LON, against one or more jammers."""
 
     from .. import elevation as el
     from .. import export, geodesy
     from ..errors import InvalidParameterError
-    from ..radio import jamming_margin
+    from ..jamming import jamming_margin
     from ..viewshed import check_finite, check_radius_km
 
     lat, lon = el.check_lat_lon(lat, lon)
@@ -203,7 +210,8 @@ def jamming(lat, lon, jammers, output, control_height, control_eirp, jammer_heig
         dem = el.dem_for(dem_path, lat, lon, reach)
     res = jamming_margin(dem, (lat, lon), jam, control_height=control_height, control_eirp_dbm=control_eirp,
                          drone_height=drone_height, freq_mhz=_freq(freq), radius_m=radius_m, k_factor=k_factor,
-                         margin_db=margin)
+                         margin_db=margin, direction=direction, drone_eirp_dbm=drone_eirp,
+                         processing_gain_db=processing_gain)
     summary = res.summary()
     with export.all_or_nothing():
         export.write_geotiff(output, res.sj_db, res.transform, res.crs, nodata=float("nan"),
@@ -211,15 +219,17 @@ def jamming(lat, lon, jammers, output, control_height, control_eirp, jammer_heig
         if png:
             from ..plot import raster_map
 
-            marks = [(*_xy(res, lat, lon), "control")] + [(*_xy(res, j[0], j[1]), "jammer") for j in jam]
+            marks = [(*_xy(res, lat, lon), "station")] + [(*_xy(res, j[0], j[1]), "jammer") for j in jam]
             raster_map(res.dem, res.sj_db, png, cmap="RdYlGn", vmin=-30, vmax=30, label="S/J (dB)", marks=marks,
-                       title=f"Drone at {drone_height:g} m: S/J >= {margin:g} dB over "
+                       title=f"{direction.capitalize()}, drone at {drone_height:g} m: S/J >= {margin:g} dB over "
                              f"{summary['link_ok_area_km2']:.0f} km2 ({100 * summary['link_ok_fraction']:.0f}% of "
                              f"{radius_km:g} km disc)\n{summary['dem']['note']}")
     if as_json:
         click.echo(export.dumps(summary))
         return
-    click.echo(f"S/J >= {margin:g} dB for a drone at {drone_height:g} m over {summary['link_ok_area_km2']:.1f} km2 "
+    where = "at the drone" if direction == "uplink" else f"at the station (jamming there {summary['jamming_at_station_dbm']:.1f} dBm)"
+    click.echo(f"{direction}: S/J {where} >= {margin:g} dB for a drone at {drone_height:g} m over "
+               f"{summary['link_ok_area_km2']:.1f} km2 "
                f"= {100 * summary['link_ok_fraction']:.1f}% of the {summary['disc_area_km2']:.1f} km2 disc; "
                f"median S/J {summary['median_sj_db']:.1f} dB")
     click.echo(summary["dem"]["note"])

@@ -96,31 +96,56 @@ def radio_metrics(dem, sites, drone_heights_m, *, tx_height, radius_m, k_factor,
     return out
 
 
-def jamming_metric(dem, sites, *, ring_m, n_jammers, drone_height, radius_m, control, jammer, freq_mhz, k_factor,
-                   margin_db, progress=None) -> np.ndarray:
-    """Mean area (km^2) within radius_m of each control site where S/J >= margin, over a ring of jammers.
+def jamming_metrics(dem, sites, *, ring_m, n_jammers, drone_height, radius_m, control, jammer, drone_eirp_dbm,
+                    processing_gain_db, freq_mhz, k_factor, margin_db, progress=None) -> dict:
+    """Per control site, over a ring of jammers (``n_jammers`` equally spaced at ``ring_m``, each taken alone):
 
-    Each jammer of the ring (``n_jammers`` equally spaced at ``ring_m``) is taken alone; the result is the
-    mean link-holding area over the ring. ``control``/``jammer`` are (height_m, eirp_dbm).
+    * ``jam_uplink_area``: mean area (km^2) within radius_m where the drone keeps S/J >= margin (jammer -> drone);
+    * ``jam_downlink_area``: the same for the station receiving the drone's video (jammer -> station);
+    * ``jam_both_area``: where both directions hold;
+    * ``jam_at_station_dbm``: mean jamming power the station receives (dBm, mean of the powers in mW).
+
+    ``control``/``jammer`` are (height_m, eirp_dbm); the processing gain adds to S/J both ways.
     """
-    out = np.empty(len(sites))
+    from ..jamming import jamming_at_station_dbm
+
+    keys = ("jam_uplink_area", "jam_downlink_area", "jam_both_area", "jam_at_station")
+    out = {k: np.empty(len(sites)) for k in keys}
     cell_area = (dem.cell_dx_m * dem.cell_dy_m)[:, None] / 1e6
     for i, s in enumerate(sites):
         sig = coverage(dem, s.lat, s.lon, tx_height=control[0], eirp_dbm=control[1], rx_height=drone_height,
                        radius_m=radius_m, freq_mhz=freq_mhz, k_factor=k_factor)
         inside = ~np.isnan(sig.rx_power_dbm)
-        areas = []
+        down_signal = drone_eirp_dbm - sig.path_loss_db.astype(np.float64)  # drone -> station, reciprocal path
+        up_a, down_a, both_a, station_mw = [], [], [], []
         for j in range(n_jammers):
             jlat, jlon = geodesy.destination(s.lat, s.lon, 360.0 * j / n_jammers, ring_m)
             jam = coverage(dem, jlat, jlon, tx_height=jammer[0], eirp_dbm=jammer[1], rx_height=drone_height,
                            radius_m=ring_m + radius_m, freq_mhz=freq_mhz, k_factor=k_factor)
+            j_station = jamming_at_station_dbm(dem, (s.lat, s.lon), control[0], [(jlat, jlon, *jammer)],
+                                               freq_mhz=freq_mhz, k_factor=k_factor)
             with np.errstate(invalid="ignore"):
-                ok = inside & ((sig.rx_power_dbm - np.nan_to_num(jam.rx_power_dbm, nan=-math.inf)) >= margin_db)
-            areas.append(float((cell_area * ok).sum()))
-        out[i] = float(np.mean(areas))
+                up = inside & ((sig.rx_power_dbm - np.nan_to_num(jam.rx_power_dbm, nan=-math.inf)
+                                + processing_gain_db) >= margin_db)
+                down = inside & ((down_signal - j_station + processing_gain_db) >= margin_db)
+            up_a.append(float((cell_area * up).sum()))
+            down_a.append(float((cell_area * down).sum()))
+            both_a.append(float((cell_area * (up & down)).sum()))
+            station_mw.append(10 ** (j_station / 10))
+        out["jam_uplink_area"][i] = np.mean(up_a)
+        out["jam_downlink_area"][i] = np.mean(down_a)
+        out["jam_both_area"][i] = np.mean(both_a)
+        out["jam_at_station"][i] = 10 * math.log10(np.mean(station_mw))
         if progress:
             progress(1)
-    return out
+    h = f"{drone_height:g}m"
+    return {f"jam_uplink_area_{h}_km2": out["jam_uplink_area"], f"jam_downlink_area_{h}_km2": out["jam_downlink_area"],
+            f"jam_both_area_{h}_km2": out["jam_both_area"], "jam_at_station_dbm": out["jam_at_station"]}
+
+
+def sample_high_points(dem, cells, radius_m: float) -> np.ndarray:
+    """(n, 2) cells: each site's own highest cell within radius_m (the like-for-like partner of a town's high point)."""
+    return np.array([local_high_point(dem, int(a), int(b), radius_m) for a, b in cells], dtype=np.int64).reshape(-1, 2)
 
 
 def coarsen(dem, factor: int):

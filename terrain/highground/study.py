@@ -11,8 +11,10 @@ import numpy as np
 from .. import constants as C
 from ..elevation import load_dem
 from ..errors import InvalidParameterError, MissingElevationError
+from ..radio import coverage
 from ..tiles import embedded_dem_dir
-from . import metrics, sites, stats
+from . import metrics, sites, stats, uncertainty
+from .verdict import verdicts
 
 
 @dataclass
@@ -46,8 +48,12 @@ class StudyConfig:
     jam_jammer: tuple = C.STUDY_JAM_JAMMER
     jam_radius_m: float = C.STUDY_JAM_RADIUS_M
     jam_sites: int = C.STUDY_JAM_SITES
+    jam_drone_eirp_dbm: float = C.DRONE_EIRP_DBM
+    jam_processing_gain_db: float = C.PROCESSING_GAIN_DB
+    jam_sensitivity: dict = field(default_factory=lambda: dict(C.STUDY_JAM_SENSITIVITY))
     total_vis: tuple = C.STUDY_TOTAL_VIS
     dem_error: tuple = C.STUDY_DEM_ERROR
+    dem_rmse_m: float | None = None  # None: the published error of the data in use (constants.DEM_VERTICAL_LE90_M)
     bootstrap: int = C.STUDY_BOOTSTRAP
     sensitivity_sites: int = 150
     towns: dict = field(default_factory=lambda: dict(sites.NAMED_TOWNS))
@@ -64,7 +70,8 @@ class StudyConfig:
     def quick_config(cls, **kw) -> StudyConfig:
         """Smaller sample, fewer jammers and Monte Carlo runs: for CI and a first look (< 1 min)."""
         base = dict(samples=120, jam_ring=(4, C.STUDY_JAM_RING[1]), jam_sites=25, sensitivity_sites=60,
-                    dem_error=(C.STUDY_DEM_ERROR[0], C.STUDY_DEM_ERROR[1], 4, 40), bootstrap=500, quick=True)
+                    dem_error=(C.STUDY_DEM_ERROR[0], 4, 40), bootstrap=500, quick=True,
+                    jam_sensitivity={**C.STUDY_JAM_SENSITIVITY, "sites": 12, "jammers": 2})
         base.update(kw)
         return cls(**base)
 
@@ -120,21 +127,18 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
     if bar:
         bar.close()
 
-    # --- 4. is it harder to jam? ----------------------------------------------------------------
+    # --- 4. is it harder to jam? (uplink: jammer -> drone; downlink: jammer -> station) -----------------
     rng = np.random.default_rng(cfg.seed + 1)
     jam_idx = np.sort(rng.choice(len(sample), size=min(cfg.jam_sites, len(sample)), replace=False))
     jam_sites = [target, target_high, *towns] + [sample[i] for i in jam_idx]
     bar = progress("jamming", len(jam_sites)) if progress else None
-    jam_key = f"jam_link_area_{cfg.jam_drone_height_m:g}m_km2"
-    jam_vals = metrics.jamming_metric(
-        dem, jam_sites, ring_m=cfg.jam_ring[1], n_jammers=cfg.jam_ring[0], drone_height=cfg.jam_drone_height_m,
-        radius_m=cfg.jam_radius_m, control=cfg.jam_control, jammer=cfg.jam_jammer, freq_mhz=cfg.freq_mhz,
-        k_factor=cfg.k_factor, margin_db=C.SJ_MARGIN_DB, progress=bar.update if bar else None)
+    jam_vals = _jamming(dem, cfg, jam_sites, bar.update if bar else None)
     if bar:
         bar.close()
-    values[jam_key] = np.full(len(everyone), np.nan)
-    values[jam_key][:n_fixed] = jam_vals[:n_fixed]
-    values[jam_key][n_fixed + jam_idx] = jam_vals[n_fixed:]
+    for key, arr in jam_vals.items():
+        values[key] = np.full(len(everyone), np.nan)
+        values[key][:n_fixed] = arr[:n_fixed]
+        values[key][n_fixed + jam_idx] = arr[n_fixed:]
 
     # --- statistics ---------------------------------------------------------------------------------
     comparisons = {}
@@ -148,6 +152,26 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
         for who in comparisons[key].values():
             who["verdict"] = stats.verdict(who)
 
+    # --- the town's high point against each sample site's own high point (like with like) ---------------
+    high_cells = metrics.sample_high_points(dem, cells[n_fixed:], cfg.town_radius_m)
+    high_sites = [sites.Site(f"{s.name} high point", *_lat_lon(dem, r, c), "sample")
+                  for s, (r, c) in zip(sample, high_cells, strict=True)]
+    high_values = metrics.terrain_metrics(dem, high_cells, grids, cfg.tpi_radii_m, cfg.relief_radius_m, prom,
+                                          cfg.town_radius_m)
+    if lowland_key not in high_values:
+        mean, _ = grids[cfg.lowland_tpi_radius_m]
+        high_values[lowland_key] = dem.elevation[high_cells[:, 0], high_cells[:, 1]] - mean[high_cells[:, 0],
+                                                                                              high_cells[:, 1]]
+    high_values.update(metrics.visibility_metrics(dem, high_cells, cfg.observer_heights_m, cfg.view_radii_m,
+                                                  cfg.target_height_m, cfg.refraction))
+    high_point_comparison = {
+        key: stats.compare(float(values[key][1]), np.asarray(arr, float), np.asarray(arr, float)[is_lowland],
+                           seed=cfg.seed, n_boot=cfg.bootstrap)
+        for key, arr in high_values.items()}
+    for c in high_point_comparison.values():
+        c["verdict"] = stats.verdict(c)
+    del high_sites
+
     # --- sensitivity ----------------------------------------------------------------------------------
     sens_idx = np.sort(np.random.default_rng(cfg.seed + 2).choice(len(sample), min(cfg.sensitivity_sites,
                                                                                    len(sample)), replace=False))
@@ -157,8 +181,11 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
     sensitivity = _sensitivity(dem, cfg, sens_sites, sens_low, bar)
     if bar:
         bar.close()
-    bar = progress("DEM-error Monte Carlo", cfg.dem_error[2]) if progress else None
-    monte_carlo = _monte_carlo(dem, cfg, sample, is_lowland, bar)
+    bar = progress("DEM-error Monte Carlo", len(cfg.dem_error[0]) * cfg.dem_error[1]) if progress else None
+    mc_idx = np.sort(np.random.default_rng(cfg.seed + 3).choice(len(sample), min(cfg.dem_error[2], len(sample)),
+                                                                replace=False))
+    monte_carlo = uncertainty.monte_carlo(dem, cfg, [target] + [sample[i] for i in mc_idx], _key_metrics,
+                                          np.random.default_rng(cfg.seed + 4), bar)
     if bar:
         bar.close()
 
@@ -174,12 +201,16 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
     total_pct = stats.percentile_of(float(total[tr, tc]), total[np.isfinite(total)])
 
     results = {
-        "title": f"Does {cfg.name} hold the high ground?",
+        "title": f"Does {cfg.name} hold the high ground?" + (" (quick run)" if cfg.quick else ""),
+        "quick": bool(cfg.quick),
+        "provenance": _tool_provenance(),
         "config": _jsonable(asdict(cfg)),
         "data": {
             "resolution": dem.resolution, "note": dem.resolution_note, "sources": list(dem.sources),
             "cell_size_m": list(dem.mean_cell_size_m), "shape": list(dem.shape), "void_cells": dem.void_count,
             "provenance": _provenance(dem),
+            "vertical_error": uncertainty.data_vertical_error(dem.resolution),
+            "site_ground": _site_ground(dem, row0, col0, cfg),
         },
         "rules": {
             "sample": (f"{len(sample)} land points (valid elevation > 0 m), one per stratum of a square "
@@ -198,6 +229,9 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
         "values": {k: {"fixed": {w.name: _num(v[i]) for i, w in enumerate(everyone[:n_fixed])},
                        "sample": [_num(x) for x in np.asarray(v)[n_fixed:]]} for k, v in values.items()},
         "comparisons": comparisons,
+        "high_point_comparison": {"rule": (f"the site's highest cell within {cfg.town_radius_m / 1000:g} km against "
+                                           f"each sample site's own highest cell within {cfg.town_radius_m / 1000:g} km"),
+                                  "comparisons": high_point_comparison},
         "sensitivity": sensitivity,
         "monte_carlo": monte_carlo,
         "total_visibility": {"radius_m": tv_radius, "observer_height_m": tv_h, "target_height_m": tv_t,
@@ -205,7 +239,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
                              "area_median_km2": _num(np.nanmedian(total)), "area_max_km2": _num(np.nanmax(total))},
         "runtime_s": time.perf_counter() - t_start,
     }
-    results["verdict"] = _verdicts(results, cfg)
+    results["verdict"] = verdicts(results, cfg)
     arrays = {"dem": dem, "study_dem": sub, "total_visibility": total, "prominence": prom,
               "sample": sample, "is_lowland": is_lowland, "towns": towns, "target": target,
               "target_high": target_high}
@@ -254,15 +288,63 @@ def _key_metrics(dem, cfg, site_list):
         f"viewshed_{h_view:g}m_{r_view / 1000:g}km_km2": metrics.visibility_metrics(
             dem, cells, (h_view,), (r_view,), cfg.target_height_m, cfg.refraction)[
             f"viewshed_{h_view:g}m_{r_view / 1000:g}km_km2"],
-        f"radio_los_{h_drone:g}m_km2": metrics.radio_metrics(
-            dem, site_list, (h_drone,), tx_height=cfg.tx_height_m, radius_m=cfg.radio_radius_m,
-            k_factor=cfg.k_factor, fresnel=cfg.fresnel, freq_mhz=cfg.freq_mhz)[f"radio_los_{h_drone:g}m_km2"],
+        f"radio_los_{h_drone:g}m_km2": np.array([
+            coverage(dem, s.lat, s.lon, tx_height=cfg.tx_height_m, rx_height=h_drone, radius_m=cfg.radio_radius_m,
+                     k_factor=cfg.k_factor, freq_mhz=cfg.freq_mhz, path_metrics=False).stats["los_area_km2"]
+            for s in site_list]),
     }
     grids = metrics.neighbourhood_grids(dem, (cfg.lowland_tpi_radius_m,), cells[0, 0])
     mean, _ = grids[cfg.lowland_tpi_radius_m]
     out[f"tpi_{cfg.lowland_tpi_radius_m / 1000:g}km_m"] = (dem.elevation[cells[:, 0], cells[:, 1]]
                                                           - mean[cells[:, 0], cells[:, 1]])
     return out
+
+
+def _jamming(dem, cfg, site_list, progress=None, **over) -> dict:
+    """The jamming metrics of metrics.jamming_metrics for the study's settings (``over`` replaces some)."""
+    kw = dict(ring_m=cfg.jam_ring[1], n_jammers=cfg.jam_ring[0], drone_height=cfg.jam_drone_height_m,
+              radius_m=cfg.jam_radius_m, control=tuple(cfg.jam_control), jammer=tuple(cfg.jam_jammer),
+              drone_eirp_dbm=cfg.jam_drone_eirp_dbm, processing_gain_db=cfg.jam_processing_gain_db,
+              freq_mhz=cfg.freq_mhz, k_factor=cfg.k_factor, margin_db=C.SJ_MARGIN_DB)
+    kw.update(over)
+    return metrics.jamming_metrics(dem, site_list, progress=progress, **kw)
+
+
+def _lat_lon(dem, row: int, col: int) -> tuple[float, float]:
+    lon, lat = dem.cell_center_lonlat(row, col)
+    return float(lat), float(lon)
+
+
+def _site_ground(dem, row: int, col: int, cfg) -> dict:
+    """The DEM's ground at the site and around it, against the elevation usually quoted for the town."""
+    r0, r1 = max(0, row - 1), min(dem.shape[0], row + 2)
+    c0, c1 = max(0, col - 1), min(dem.shape[1], col + 2)
+    block = np.where(dem.void[r0:r1, c0:c1], np.nan, dem.elevation[r0:r1, c0:c1])
+    out = {"post_m": float(dem.elevation[row, col]), "neighbours_min_m": float(np.nanmin(block)),
+           "neighbours_max_m": float(np.nanmax(block)), "cell_m": list(dem.mean_cell_size_m)}
+    if (cfg.lat, cfg.lon) == C.STUDY_SITE:
+        out["quoted_m"] = C.STUDY_SITE_QUOTED_ELEVATION_M
+    return out
+
+
+def _tool_provenance() -> dict:
+    """Tool version, the git commit of the source when it is a checkout, and the UTC date of the run."""
+    import datetime as dt
+    import subprocess
+    from pathlib import Path
+
+    from .. import __version__
+
+    commit = None
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True,
+                              text=True, timeout=5, check=False)
+        if done.returncode == 0:
+            commit = done.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return {"tool": "terrain", "version": __version__, "commit": commit,
+            "date_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
 
 
 def _rank(vals: dict, lowland) -> dict:
@@ -295,6 +377,7 @@ def _sensitivity(dem, cfg, site_list, lowland, bar) -> dict:
                                         **_rank(_key_metrics(coarse, cfg, site_list), lowland)}
         if bar:
             bar.update(1)
+    out.update(_jamming_sensitivity(dem, cfg, site_list, lowland))
     if dem.arcsec is not None and dem.arcsec < 30 - 1e-6:  # finer data in use: compare with the embedded DTED0
         try:
             dted = load_dem(cfg.lat, cfg.lon, _reach_m(cfg), search=[embedded_dem_dir()])
@@ -306,6 +389,25 @@ def _sensitivity(dem, cfg, site_list, lowland, bar) -> dict:
     return out
 
 
+def _jamming_sensitivity(dem, cfg, site_list, lowland) -> dict:
+    """Jamming metrics re-run on a few sites under other jammer powers, an airborne jammer and a
+    processing gain (cfg.jam_sensitivity); the first sites of site_list (the site first)."""
+    js = cfg.jam_sensitivity
+    subset = site_list[: int(js["sites"]) + 1]
+    low = lowland[: len(subset) - 1]
+    jh, je = cfg.jam_jammer
+    cases = {"jamming_baseline": {}}
+    for eirp in js["eirp_dbm"]:
+        cases[f"jammer_{eirp:g}dBm"] = {"jammer": (jh, eirp)}
+    cases[f"airborne_jammer_{js['airborne_height_m']:g}m"] = {"jammer": (js["airborne_height_m"], je)}
+    cases[f"processing_gain_{js['processing_gain_db']:g}dB"] = {"processing_gain_db": js["processing_gain_db"]}
+    out = {}
+    for name, over in cases.items():
+        vals = _jamming(dem, cfg, subset, n_jammers=int(js["jammers"]), **over)
+        out[name] = {"sites": len(subset) - 1, "jammers": int(js["jammers"]), **_rank(vals, low)}
+    return out
+
+
 def _coarsening_factors(dem) -> tuple:
     """Block-averaging factors: SRTM 1" -> 3" and 30" (DTED0-like); 3" -> 30"; coarser -> x2 and x4."""
     arcsec = dem.arcsec
@@ -314,56 +416,3 @@ def _coarsening_factors(dem) -> tuple:
     if arcsec is not None and abs(arcsec - 3) < 1e-6:
         return (2, 10)
     return (2, 4)
-
-
-def _monte_carlo(dem, cfg, sample, is_lowland, bar) -> dict:
-    """Re-run the headline metrics on DEMs with spatially correlated vertical error added."""
-    from dataclasses import replace as dc_replace
-
-    sigma, corr_m, runs, n_sites = cfg.dem_error
-    rng = np.random.default_rng(cfg.seed + 3)
-    idx = np.sort(rng.choice(len(sample), min(n_sites, len(sample)), replace=False))
-    site_list = [sites.Site(cfg.name, cfg.lat, cfg.lon, "target")] + [sample[i] for i in idx]
-    low = is_lowland[idx]
-    corr_cells = corr_m / max(dem.mean_cell_size_m)
-    holds = {}
-    pcts = {}
-    for _ in range(int(runs)):
-        noisy = dc_replace(dem, elevation=(dem.elevation + metrics.correlated_noise(dem.shape, sigma, corr_cells, rng)))
-        ranks = _rank(_key_metrics(noisy, cfg, site_list), low)
-        for k, v in ranks.items():
-            holds.setdefault(k, []).append(bool(v["percentile_lowland"] > 50))
-            pcts.setdefault(k, []).append(v["percentile_all"])
-        if bar:
-            bar.update(1)
-    return {
-        "rmse_m": sigma, "correlation_m": corr_m, "runs": int(runs), "sites": len(site_list) - 1,
-        "source": "SRTM 90% absolute height error 6.2 m, Eurasia (Rodriguez et al. 2006, JPL D-31639) / 1.645",
-        "conclusion_tested": "the site ranks above the median of lowland sites",
-        "probability_conclusion_holds": {k: float(np.mean(v)) for k, v in holds.items()},
-        "percentile_all_range": {k: [float(np.min(v)), float(np.max(v))] for k, v in pcts.items()},
-    }
-
-
-def _verdicts(res: dict, cfg: StudyConfig) -> dict:
-    """Plain-words verdicts for the four questions, built from the comparison numbers only."""
-    comp = res["comparisons"]
-    name = cfg.name
-    h_view = 10.0 if 10.0 in cfg.observer_heights_m else cfg.observer_heights_m[0]
-    r_view = max(cfg.view_radii_m)
-    h_drone = 100.0 if 100.0 in cfg.drone_heights_m else cfg.drone_heights_m[0]
-    keys = {
-        "is_it_high": f"tpi_{cfg.lowland_tpi_radius_m / 1000:g}km_m",
-        "does_it_see_more": f"viewshed_{h_view:g}m_{r_view / 1000:g}km_km2",
-        "do_signals_travel_further": f"radio_los_{h_drone:g}m_km2",
-        "is_it_harder_to_jam": f"jam_link_area_{cfg.jam_drone_height_m:g}m_km2",
-    }
-    out = {}
-    for q, key in keys.items():
-        c = comp[key][name]
-        out[q] = {"metric": key, **{k: c[k] for k in (
-            "value", "percentile_all", "percentile_lowland", "ratio_to_lowland_median", "ratio_ci95",
-            "difference_from_lowland_median", "difference_ci95", "verdict")}}
-    mc = res["monte_carlo"]["probability_conclusion_holds"]
-    out["dem_error_probability"] = mc
-    return out

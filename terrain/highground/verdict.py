@@ -1,0 +1,115 @@
+"""Verdicts: what the numbers support, with the data's own uncertainty attached. No new numbers here.
+
+A question's answer is **robust** when the site is in the top quartile of all sample sites, stays there
+in at least ROBUST_PROBABILITY of the DEM-error runs (the data's own vertical error), and still is on
+the DEM coarsened by the mildest factor tried (x2 on DTED0; the coarser factors are reported beside it); **fragile** when it is in the top quartile but one of those fails; and
+**not supported** when it is not in the top quartile at all.
+"""
+
+from __future__ import annotations
+
+#: Fraction of DEM-error runs in which the site must stay in the top quartile for a robust answer.
+ROBUST_PROBABILITY = 0.8
+TOP_QUARTILE = 75.0
+
+QUESTIONS = ("is_it_high", "does_it_see_more", "do_signals_travel_further", "is_it_harder_to_jam")
+
+
+def headline_keys(cfg) -> dict:
+    """The metric that answers each question (the jamming one: the uplink; the downlink is set beside it)."""
+    h_view = 10.0 if 10.0 in cfg.observer_heights_m else cfg.observer_heights_m[0]
+    h_drone = 100.0 if 100.0 in cfg.drone_heights_m else cfg.drone_heights_m[0]
+    return {
+        "is_it_high": f"tpi_{cfg.lowland_tpi_radius_m / 1000:g}km_m",
+        "does_it_see_more": f"viewshed_{h_view:g}m_{max(cfg.view_radii_m) / 1000:g}km_km2",
+        "do_signals_travel_further": f"radio_los_{h_drone:g}m_km2",
+        "is_it_harder_to_jam": f"jam_uplink_area_{cfg.jam_drone_height_m:g}m_km2",
+    }
+
+
+def _coarsened(sensitivity: dict) -> list:
+    """The coarsening cases of the sensitivity runs, mildest first."""
+    return sorted((k for k in sensitivity if k.startswith("resolution_x")), key=lambda k: int(k.split("x")[1]))
+
+
+def _robustness(p_all, p_top, p_coarse) -> str:
+    if p_all is None or p_all < TOP_QUARTILE:
+        return "not supported"
+    if p_top is not None and p_top < ROBUST_PROBABILITY:
+        return "fragile"
+    if p_coarse is not None and p_coarse < TOP_QUARTILE:
+        return "fragile"
+    return "robust"
+
+
+def verdicts(res: dict, cfg) -> dict:
+    """Per question: the comparison numbers, the DEM-error and resolution checks, and a robustness word;
+    plus the jamming directions side by side and one bottom-line sentence."""
+    comp = res["comparisons"]
+    name = cfg.name
+    mc = res["monte_carlo"]["main"]
+    coarse_keys = _coarsened(res["sensitivity"])
+    out = {}
+    for q, key in headline_keys(cfg).items():
+        c = comp[key][name]
+        entry = {"metric": key, **{k: c[k] for k in (
+            "value", "percentile_all", "percentile_lowland", "ratio_to_lowland_median", "ratio_ci95",
+            "difference_from_lowland_median", "difference_ci95", "verdict")}}
+        entry["dem_error"] = ({"p_top_quartile": mc["p_top_quartile"][key], "percentile_ci95": mc["percentile_ci95"][key],
+                               "rmse_m": res["monte_carlo"]["rmse_m"]} if key in mc["p_top_quartile"] else None)
+        entry["coarse"] = [{"case": ck, "factor": int(ck.split("x")[1]), "resolution": res["sensitivity"][ck]["resolution"],
+                            "percentile_all": res["sensitivity"][ck][key]["percentile_all"]}
+                           for ck in coarse_keys if key in res["sensitivity"][ck]] or None
+        entry["robustness"] = _robustness(c["percentile_all"], (entry["dem_error"] or {}).get("p_top_quartile"),
+                                          entry["coarse"][0]["percentile_all"] if entry["coarse"] else None)
+        out[q] = entry
+    h = f"{cfg.jam_drone_height_m:g}m"
+    down = comp[f"jam_downlink_area_{h}_km2"][name]
+    station = comp["jam_at_station_dbm"][name]
+    up = out["is_it_harder_to_jam"]
+    out["is_it_harder_to_jam"]["downlink"] = {
+        "metric": f"jam_downlink_area_{h}_km2", "value": down["value"], "percentile_all": down["percentile_all"],
+        "verdict": down["verdict"]}
+    out["is_it_harder_to_jam"]["jamming_at_station"] = {
+        "metric": "jam_at_station_dbm", "value": station["value"], "percentile_all": station["percentile_all"],
+        "difference_from_lowland_median_db": station["difference_from_lowland_median"],
+        "difference_ci95_db": station["difference_ci95"]}
+    up_ok, down_ok = up["percentile_all"] >= TOP_QUARTILE, down["percentile_all"] >= TOP_QUARTILE
+    up["both_directions"] = ("harder to jam both ways" if up_ok and down_ok else
+                             "harder to jam on the uplink only: its station also hears the jammers better" if up_ok else
+                             "harder to jam on the downlink only" if down_ok else "not harder to jam either way")
+    if up_ok and not down_ok:
+        up["robustness"] = "not supported (mixed)"
+    out["bottom_line"] = bottom_line(res, cfg, out)
+    return out
+
+
+def bottom_line(res: dict, cfg, v: dict) -> str:
+    """One sentence a journalist can quote, built from the robustness words and the data's limits."""
+    data = res["data"]
+    err = res["monte_carlo"]
+    name = cfg.name
+    robust = [q for q in QUESTIONS[:3] if v[q]["robustness"] == "robust"]
+    fragile = [q for q in QUESTIONS[:3] if v[q]["robustness"] == "fragile"]
+    words = {"is_it_high": "stands higher", "does_it_see_more": "sees farther",
+             "do_signals_travel_further": "has longer radio line of sight to drones"}
+    parts = []
+    if robust:
+        parts.append(f"{name} {' and '.join(words[q] for q in robust)} than three quarters of the surrounding "
+                     f"{cfg.radius_m / 1000:g} km, and that survives the data's own error")
+    if fragile:
+        parts.append(("it " if robust else f"{name} ") + " and ".join(words[q] for q in fragile)
+                     + " than most of the region on this DEM, but that ranking does not survive the data's "
+                       f"own error (±{err['le90_m']:.0f} m at 90 %) or coarser cells")
+    if not robust and not fragile:
+        parts.append(f"{name} does not rank in the top quarter of the surrounding {cfg.radius_m / 1000:g} km "
+                     "for height, view or radio reach")
+    jam = v["is_it_harder_to_jam"]["both_directions"]
+    station = v["is_it_harder_to_jam"]["jamming_at_station"]
+    diff = station["difference_from_lowland_median_db"]
+    parts.append(f"on jamming it is {jam}" + (f" (its station receives {diff:+.0f} dB of jamming against the "
+                                              "lowland median)" if diff is not None else ""))
+    return ("Bottom line: on " + data["resolution"] + f" data (~{max(data['cell_size_m']) / 1000:.1f} km cells), "
+            + "; ".join(parts) + ". The claim is "
+            + ("supported" if len(robust) == 3 else "partly supported" if robust else
+               "plausible but not established" if fragile else "not supported") + " by these data.")
