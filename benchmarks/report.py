@@ -189,6 +189,19 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                           f"measured 2-worker speedup {model['measured_speedup_2_workers']:.2f}x; predicted "
                           + ", ".join(f"N={n}: {t:.1f} s" for n, t in model["predicted_s"].items()) + "."]
             lines.append("")
+        if "itm" in w:
+            s = w["itm"]
+            lines += [f"### Path loss against ITM: {s['workload']}", "", f"{s['paths']} paths on {s['dem']}, "
+                      f"{s['freq_mhz']:g} MHz. {s['model_note']}.", "",
+                      "| paths | model | n | median (ours - ITM) dB | median abs dB | p10 / p25 / p75 / p90 dB |",
+                      "|---|---|---|---|---|---|"]
+            for kind in ("non_los", "los"):
+                for model, label in (("ours_minus_itm", "delta-Bullington"), ("edge_only_minus_itm", "edge only")):
+                    d = s[kind][model]
+                    lines.append(f"| {kind.replace('_', '-')} | {label} | {d['paths']} | {d['median_db']:+.1f} | "
+                                 f"{d['median_abs_db']:.1f} | "
+                                 + " / ".join(f"{v:+.1f}" for v in d["percentiles_10_25_75_90_db"]) + " |")
+            lines.append("")
         if "floor" in w:
             s = w["floor"]
             lines += [f"### Physical floor: {s['workload']}", "", f"median {_f(s['median_s'])} s, min {_f(s['min_s'])} s", ""]

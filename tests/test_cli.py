@@ -103,3 +103,16 @@ def test_cli_refuses_a_geotiff_named_png_and_hints_at_swapped_coordinates(tmp_pa
     res = CliRunner().invoke(cli, ["viewshed", "37.1828", "48.2828", "-o", str(tmp_path / "v.tif"), "--radius", "5"])
     assert res.exit_code == 1 and "did you swap latitude and longitude" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("text", "mhz"), [("2400", 2400.0), ("2.4GHz", 2400.0), ("2400MHz", 2400.0), ("5.8g", 5800.0),
+                                          ("868 MHz", 868.0), ("2.4G", 2400.0), ("433", 433.0)])
+def test_frequency_takes_units(text, mhz):
+    from terrain.cli.radio_cmds import _freq
+
+    assert _freq(text) == pytest.approx(mhz)
+
+
+def test_a_bare_small_frequency_is_refused_not_read_as_mhz():
+    res = CliRunner().invoke(cli, ["profile", "48.2828", "37.1828", "48.35", "37.5", "--freq", "2.4"])
+    assert res.exit_code == 1 and "2.4GHz" in res.stderr and len(res.stderr.strip().splitlines()) == 1

@@ -284,8 +284,9 @@ def write_outputs(res: dict, arrays: dict, out_dir, progress=None) -> dict:
                            "comparison sites (blue: lowland); squares: named towns.")
     panels = []
     for key in [res["verdict"][q]["metric"] for q in ("is_it_high", "does_it_see_more", "do_signals_travel_further",
-                                                       "is_it_harder_to_jam")] + ["elevation_m",
-                                                                                  "radio_fresnel_100m_km2"]:
+                                                       "is_it_harder_to_jam")] + [
+            res["verdict"]["is_it_harder_to_jam"]["downlink"]["metric"], "jam_at_station_dbm", "elevation_m",
+            "radio_fresnel_100m_km2"]:
         if key not in res["values"]:
             continue
         vals = res["values"][key]

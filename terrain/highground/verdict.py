@@ -93,21 +93,36 @@ def bottom_line(res: dict, cfg, v: dict) -> str:
     fragile = [q for q in QUESTIONS[:3] if v[q]["robustness"] == "fragile"]
     words = {"is_it_high": "stands higher", "does_it_see_more": "sees farther",
              "do_signals_travel_further": "has longer radio line of sight to drones"}
+    def listed(qs):
+        w = [words[q] for q in qs]
+        return w[0] if len(w) == 1 else ", ".join(w[:-1]) + " and " + w[-1]
+
     parts = []
     if robust:
-        parts.append(f"{name} {' and '.join(words[q] for q in robust)} than three quarters of the surrounding "
+        parts.append(f"{name} {listed(robust)} than three quarters of the surrounding "
                      f"{cfg.radius_m / 1000:g} km, and that survives the data's own error")
     if fragile:
-        parts.append(("it " if robust else f"{name} ") + " and ".join(words[q] for q in fragile)
-                     + " than most of the region on this DEM, but that ranking does not survive the data's "
-                       f"own error (±{err['le90_m']:.0f} m at 90 %) or coarser cells")
+        p_top = [v[q]["dem_error"]["p_top_quartile"] for q in fragile if v[q]["dem_error"]]
+        worst = min((c for q in fragile for c in (v[q]["coarse"] or [])), key=lambda c: c["percentile_all"],
+                    default=None)
+        why = []
+        if p_top:
+            share = (f"{100 * min(p_top):.0f} %" if min(p_top) == max(p_top) else
+                     f"{100 * min(p_top):.0f}-{100 * max(p_top):.0f} %")
+            why.append(f"it stays in the top quartile in only {share} of runs with the data's own error "
+                       f"(±{err['le90_m']:.0f} m at 90 %)")
+        if worst is not None and worst["percentile_all"] < 75:
+            why.append(f"on cells coarsened x{worst['factor']} one of them falls to the "
+                       f"{worst['percentile_all']:.0f}th percentile")
+        parts.append(("it " if robust else f"{name} ") + listed(fragile) + " than three quarters of the region on "
+                     "this DEM, but not robustly: " + " and ".join(why or ["a check fails"]))
     if not robust and not fragile:
         parts.append(f"{name} does not rank in the top quarter of the surrounding {cfg.radius_m / 1000:g} km "
                      "for height, view or radio reach")
     jam = v["is_it_harder_to_jam"]["both_directions"]
     station = v["is_it_harder_to_jam"]["jamming_at_station"]
     diff = station["difference_from_lowland_median_db"]
-    parts.append(f"on jamming it is {jam}" + (f" (its station receives {diff:+.0f} dB of jamming against the "
+    parts.append(f"on jamming it is {jam}" + (f" ({diff:+.0f} dB of jamming at the station against the "
                                               "lowland median)" if diff is not None else ""))
     return ("Bottom line: on " + data["resolution"] + f" data (~{max(data['cell_size_m']) / 1000:.1f} km cells), "
             + "; ".join(parts) + ". The claim is "
