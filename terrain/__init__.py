@@ -1,6 +1,11 @@
-"""terrain: terrain, line-of-sight and radio-horizon analysis."""
+"""terrain: terrain, line-of-sight and radio-horizon analysis.
 
-from .elevation import Dem, load_dem, open_dem
+The public API is re-exported here and imported on first use (PEP 562), so ``import terrain`` and the
+CLI's start do not pay for rasterio, pyproj and numba until a command needs them.
+"""
+
+from importlib import import_module
+
 from .errors import (
     CoarseDemWarning,
     CorruptTileError,
@@ -12,13 +17,14 @@ from .errors import (
     TerrainWarning,
     VoidWarning,
 )
-from .jamming import jamming_margin
-from .radio import coverage, profile
-from .tiles import fetch_tile
-from .total import total_viewshed
-from .viewshed import ViewshedResult, viewshed, viewshed_count
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "Dem": "elevation", "load_dem": "elevation", "open_dem": "elevation",
+    "jamming_margin": "jamming", "coverage": "radio", "profile": "radio", "fetch_tile": "tiles",
+    "total_viewshed": "total", "ViewshedResult": "viewshed", "viewshed": "viewshed", "viewshed_count": "viewshed",
+}
 
 __all__ = [
     "CoarseDemWarning",
@@ -42,3 +48,21 @@ __all__ = [
     "viewshed",
     "viewshed_count",
 ]
+
+
+def __getattr__(name: str):
+    """The public functions and classes, imported from their modules on first use."""
+    if name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    try:
+        return import_module(f".{name}", __name__)  # submodules: terrain.geodesy, terrain.tiles, ...
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{name}":
+            raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -116,3 +116,9 @@ def test_frequency_takes_units(text, mhz):
 def test_a_bare_small_frequency_is_refused_not_read_as_mhz():
     res = CliRunner().invoke(cli, ["profile", "48.2828", "37.1828", "48.35", "37.5", "--freq", "2.4"])
     assert res.exit_code == 1 and "2.4GHz" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_a_radius_in_metres_gets_a_hint(tmp_path):
+    res = CliRunner().invoke(cli, ["viewshed", "48.2828", "37.1828", "-o", str(tmp_path / "v.tif"), "--radius", "20000"])
+    assert res.exit_code == 1 and "did you mean 20000 m = 20 km?" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and not (tmp_path / "v.tif").exists()
