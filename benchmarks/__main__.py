@@ -125,6 +125,8 @@ def bench_single(quick: bool, work: Path) -> dict:
         out["gdal_inprocess"] = {"version": gver, "median_s": float(np.median(gtimes)), "min_s": min(gtimes),
                                  "runs": reps, "agreement_with_exact": _agree(gvis, exact.visible, inside)}
         out["ratio_gdal_inprocess_over_ours_fast"] = out["gdal_inprocess"]["median_s"] / out["ours_fast"]["median_s"]
+    out.update(_gdal_ctypes_peer(dem, exact.visible, inside, reps, out["ours_fast"]["median_s"],
+                                 out["ours_fast_1_thread"]["median_s"]))
     if peers.grass_version() is None:
         out["grass_r_viewshed"] = {"skipped": "GRASS not installed (apt-get install grass-core)"}
     else:
@@ -133,6 +135,22 @@ def bench_single(quick: bool, work: Path) -> dict:
                                    "peak_rss_mib": peak, "agreement_with_exact": _agree(gvis, exact.visible, inside)}
         out["ratio_grass_over_ours_fast"] = secs / out["ours_fast"]["median_s"]
     return out
+
+
+def _gdal_ctypes_peer(dem, exact_visible, inside, reps, ours_s, ours_1_thread_s) -> dict:
+    """GDAL's GDALViewshedGenerate from the rasterio wheel's libgdal (3.10: a 4-thread pool), in-process."""
+    from . import gdal_ctypes
+
+    if not gdal_ctypes.available():
+        return {"gdal_wheel_inprocess": {"skipped": "no libgdal with GDALViewshedGenerate in rasterio.libs"}}
+    t = dem.transform
+    times, vis = gdal_ctypes.viewshed_runs(dem.elevation, (t.c, t.a, t.b, t.f, t.d, t.e), *_centre_xy(dem), H_OBS,
+                                           H_TGT, float(dem.shape[0] // 2) * abs(t.a), 1.0 - K, reps)
+    peer = {"version": gdal_ctypes.version(), "median_s": float(np.median(times)), "min_s": min(times), "runs": reps,
+            "agreement_with_exact": _agree(vis, exact_visible, inside),
+            "how": "ctypes GDALViewshedGenerate, MEM in and out, GVM_Edge, GVOT_NORMAL"}
+    return {"gdal_wheel_inprocess": peer, "ratio_gdal_wheel_over_ours_fast": peer["median_s"] / ours_s,
+            "ratio_gdal_wheel_over_ours_fast_1_thread": peer["median_s"] / ours_1_thread_s}
 
 
 def _centre_xy(dem):

@@ -77,12 +77,18 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                     ("gdal_viewshed", "gdal_viewshed", "gdal_viewshed ({v})"),
                     ("gdal_inprocess", "GDAL ViewshedGenerate in-process",
                      "GDAL {v} ViewshedGenerate in-process (no process start or file I/O)"),
+                    ("gdal_wheel_inprocess", "GDAL (rasterio wheel) GDALViewshedGenerate via ctypes",
+                     "GDAL {v} (rasterio wheel) GDALViewshedGenerate via ctypes, in-process"),
                     ("grass_r_viewshed", "GRASS r.viewshed", "GRASS r.viewshed ({v}; r.viewshed alone)")):
                 if key in s:
                     lines.append(_peer_row(name, label, s[key]))
             lines += ["", f"- speed ratio gdal_viewshed / terrain fast: **{_f(s.get('ratio_gdal_over_ours_fast'), '{:.2f}')}x**; "
                       + (f"GDAL in-process / terrain fast: **{s['ratio_gdal_inprocess_over_ours_fast']:.2f}x**; "
                          if "ratio_gdal_inprocess_over_ours_fast" in s else "")
+                      + (f"GDAL {s['gdal_wheel_inprocess']['version']} (wheel, in-process) / terrain fast: "
+                         f"**{s['ratio_gdal_wheel_over_ours_fast']:.2f}x** (1 thread of ours: "
+                         f"{s['ratio_gdal_wheel_over_ours_fast_1_thread']:.2f}x); "
+                         if "ratio_gdal_wheel_over_ours_fast" in s else "")
                       + f"GRASS r.viewshed / terrain fast: **{_f(s.get('ratio_grass_over_ours_fast'), '{:.2f}')}x**",
                       f"- cold start, fresh process, empty numba cache: {_f(s['cold_empty_cache']['first_call_s'], '{:.2f}')} s "
                       f"(first call incl. compilation); warm numba cache: {_f(s['cold_warm_cache']['first_call_s'], '{:.2f}')} s",
