@@ -6,12 +6,12 @@ import warnings
 
 import click
 
+from ..errors import TerrainError, TerrainWarning
+
 # rasterio imports boto3 (for s3:// sessions) when it is installed: ~0.1 s of every command's start for a
 # feature no command uses (DEM paths are local files). The command-line process opts out; the library,
 # imported by other programs, does not.
 sys.modules.setdefault("boto3", None)
-
-from ..errors import TerrainError, TerrainWarning
 
 
 class _Group(click.Group):
