@@ -122,3 +122,13 @@ def test_a_radius_in_metres_gets_a_hint(tmp_path):
     res = CliRunner().invoke(cli, ["viewshed", "48.2828", "37.1828", "-o", str(tmp_path / "v.tif"), "--radius", "20000"])
     assert res.exit_code == 1 and "did you mean 20000 m = 20 km?" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1 and not (tmp_path / "v.tif").exists()
+
+
+def test_visibility_map_extent_zero_with_a_stride_keeps_one_observer(tmp_path):
+    """--extent 0 --stride 2 centred on a cell off the stride lattice: the nearest lattice cell is computed
+    (the long fuzz run found this valid call refused)."""
+    out = tmp_path / "vm.tif"
+    res = CliRunner().invoke(cli, ["visibility-map", "48.275", "37.175", "-o", str(out), "--extent", "0",
+                                   "--radius", "1", "--stride", "2", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["observers"] == 1 and out.exists()

@@ -65,6 +65,12 @@ def visibility_map(lat, lon, output, extent_km, radius_km, observer_height, targ
     dist, _ = geodesy.distance_azimuth(lat, lon, lat_g, lon_g)
     outside = np.asarray(dist).reshape(dem.shape) > extent_m
     outside.flat[np.argmin(dist)] = False  # the centre's own cell, even with --extent 0
+    if stride > 1:  # observers sit on the lattice of every stride-th cell (anchored at (0, 0)): keep one at least
+        rr, cc = np.mgrid[0 : dem.shape[0], 0 : dem.shape[1]]
+        lattice = (rr % stride == 0) & (cc % stride == 0)
+        if not (lattice & ~outside).any():
+            d = np.where(lattice, np.asarray(dist).reshape(dem.shape), np.inf)
+            outside.flat[np.argmin(d)] = False  # the lattice cell nearest the centre
     rows, cols = np.nonzero(~outside)
     region = (rows.min(), rows.max() + 1, cols.min(), cols.max() + 1)  # observers only around the extent
     client = cluster = None

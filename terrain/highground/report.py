@@ -140,7 +140,10 @@ def build_blocks(res: dict, figs: dict) -> list:
         f"station receives {fmt(jam['jamming_at_station']['value'])} dBm of jamming, "
         f"{jam['jamming_at_station']['difference_from_lowland_median_db']:+.1f} dB against the lowland median "
         f"({_ci_pair(jam['jamming_at_station']['difference_ci95_db'])}): {jam['both_directions']}. Not tested "
-        "under DEM error (too costly); jammer power, height and processing gain are varied under Sensitivity.",
+        "under DEM error (too costly). Over the sensitivity cases (other jammer powers, an airborne jammer, a "
+        "processing gain; fewer sites and jammers) the percentiles range "
+        + "; ".join(f"{d} {fmt(lo, 0)}-{fmt(hi, 0)}" for d, (lo, hi) in jam["sensitivity_percentile_range"].items())
+        + ": the jamming ranking is the least stable of the four.",
     ]), ("p", "**How to read this.** The percentile among *all* sample sites is the fair test of the claim: "
               "lowland sites are lower by definition, so beating their median is expected of any site above "
               "the local mean. An answer is *robust* when the site is in the top quartile of all sites, stays there "

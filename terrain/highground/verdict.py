@@ -74,6 +74,14 @@ def verdicts(res: dict, cfg) -> dict:
         "metric": "jam_at_station_dbm", "value": station["value"], "percentile_all": station["percentile_all"],
         "difference_from_lowland_median_db": station["difference_from_lowland_median"],
         "difference_ci95_db": station["difference_ci95"]}
+    spread = {}
+    for case, ranks in res["sensitivity"].items():
+        if case.startswith(("jamming_", "jammer_", "airborne_", "processing_")):
+            for direction in ("uplink", "downlink"):
+                r = ranks.get(f"jam_{direction}_area_{h}_km2")
+                if isinstance(r, dict):
+                    spread.setdefault(direction, []).append(r["percentile_all"])
+    up["sensitivity_percentile_range"] = {d: [min(v), max(v)] for d, v in spread.items()}
     up_ok, down_ok = up["percentile_all"] >= TOP_QUARTILE, down["percentile_all"] >= TOP_QUARTILE
     up["both_directions"] = ("harder to jam both ways" if up_ok and down_ok else
                              "harder to jam on the uplink only: its station also hears the jammers better" if up_ok else
