@@ -4,6 +4,8 @@ The public API is re-exported here and imported on first use (PEP 562), so ``imp
 CLI's start do not pay for rasterio, pyproj and numba until a command needs them.
 """
 
+import sys
+import types
 from importlib import import_module
 
 from .errors import (
@@ -48,6 +50,19 @@ __all__ = [
     "viewshed",
     "viewshed_count",
 ]
+
+
+class _Package(types.ModuleType):
+    """``terrain.viewshed`` is the function, as it always was, even after the submodule of the same name is
+    imported (the import system then sets the package attribute to the module)."""
+
+    def __setattr__(self, name, value):
+        if name in _LAZY and isinstance(value, types.ModuleType) and hasattr(value, name):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str):

@@ -29,3 +29,14 @@ def test_wheel_ships_the_embedded_dem(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {f"terrain/dem/dted0/e0{lo}/n{la}.dt0" for la in (47, 48, 49) for lo in (36, 37, 38)}
     assert expected <= names and "terrain/dem/SOURCES.md" in names
+
+
+def test_public_api_loads_lazily_and_names_stay_functions():
+    """`import terrain` (and the CLI's start) does not import rasterio or numba; every public name resolves, and
+    terrain.viewshed stays the function after its submodule of the same name is imported."""
+    code = ("import sys, terrain, terrain.cli.main; assert 'rasterio' not in sys.modules and 'numba' not in sys.modules; "
+            "import terrain.viewshed; from terrain.viewshed import visible_areas; "
+            "assert callable(terrain.viewshed) and terrain.viewshed.__name__ == 'viewshed'; "
+            "[getattr(terrain, n) for n in terrain.__all__]; print('ok')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
