@@ -7,12 +7,11 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from affine import Affine
 from numba import get_num_threads
 
 from . import constants, geodesy
 from .elevation import Dem, check_lat_lon, load_dem
-from .errors import InvalidParameterError, TerrainError
+from .errors import InvalidParameterError
 from .kernels import count as count_kernels
 from .kernels import los, rays, stats, sweep
 
@@ -173,47 +172,26 @@ def _radius_window(dem: Dem, row: int, col: int, radius_m: float):
 
 
 def _lockstep_full_window(dem, w, radius, z0, ht, inv2r, vis, mvh) -> int:
-    """The fast kernel on the full radius window, padded with void where the DEM stops short of it.
+    """The fast kernel with its rays cast to the full radius window, even where the DEM stops short of it.
 
     Its rays go to the window's edge, so a window cut by the DEM's edge would cast other rays and give
-    (slightly) other answers for the same cells; padded, the result does not depend on how much DEM is
-    loaded (load_dem's mosaic for a radius stops a cell or two short of the window). Where the radius
-    reaches far past the DEM (more than 1/8 of the window), it is not padded: that result is clipped and
-    says so. Writes vis/mvh (the window's shape); returns the cells walked.
+    (slightly) other answers for the same cells; cast as for the full window (``rays_rows/rays_cols``),
+    the result does not depend on how much DEM is loaded (load_dem's mosaic for a radius stops a cell or
+    two short of the window). A radius reaching more than 1/8 past the grid is clipped and says so; its
+    rays stop there. Writes vis/mvh; returns the cells walked.
     """
-    rows, cols = dem.shape
     _, _, _, _, half_r, half_c, _ = _radius_window(dem, w.row, w.col, radius)
-    pt, pb = max(0, half_r - w.row), max(0, w.row + half_r + 1 - rows)
-    pl, pr = max(0, half_c - w.col), max(0, w.col + half_c + 1 - cols)
-    elev, void, frame, r0, c0 = w.elev, w.void, w.frame, w.r0, w.c0
-    cap_r, cap_c = max(8, elev.shape[0] // 8), max(8, elev.shape[1] // 8)
-    if max(pt, pb) > cap_r or max(pl, pr) > cap_c:  # the radius reaches far past the DEM: clipped anyway
-        pt = pb = pl = pr = 0
-    if pt or pb or pl or pr:
-        try:
-            t = w.win.transform * Affine.translation(-pl, -pt)
-            shape = (elev.shape[0] + pt + pb, elev.shape[1] + pl + pr)
-            frame = geodesy.metric_frame(t, w.win.crs, shape, r0 + pt, c0 + pl)
-        except (TerrainError, ValueError, ZeroDivisionError):
-            pt = pb = pl = pr = 0  # padding would leave the CRS's valid area (a pole): run on the window as is
-        else:
-            elev = np.pad(elev, ((pt, pb), (pl, pr)), constant_values=np.nan)
-            void = np.pad(void, ((pt, pb), (pl, pr)), constant_values=True)
-            r0, c0 = r0 + pt, c0 + pl
-    if not np.isfinite(frame.row_y_m).all() or not np.isfinite(frame.row_x_scale).all():
-        pt = pb = pl = pr = 0
-        elev, void, frame, r0, c0 = w.elev, w.void, w.frame, w.r0, w.c0
-    big_vis = vis if elev.shape == vis.shape else np.zeros(elev.shape, np.uint8)
-    big_mvh = mvh if elev.shape == mvh.shape else np.empty(elev.shape, np.float32)
+    rows, cols = w.elev.shape
+    reach_r, reach_c = max(w.r0, rows - 1 - w.r0), max(w.c0, cols - 1 - w.c0)
+    # a radius far past the DEM (1e9 m means "the whole grid") gives a clipped answer anyway: then the rays
+    # stop at 1/8 past the grid rather than at a window of millions of cells
+    half_r = min(half_r, reach_r + max(8, reach_r // 8))
+    half_c = min(half_c, reach_c + max(8, reach_c // 8))
+    frame = w.frame
     cell_m = sweep.max_cell_m(frame.row_y_m, frame.row_x_scale, frame.col_x)
-    walked = int(rays.lockstep_viewshed(elev, void, frame.row_y_m, frame.row_x_scale, frame.col_x, r0, c0, z0, ht,
-                                        inv2r, radius, cell_m, constants.FAST_UNSURE_FRACTION,
-                                        constants.FAST_WALK_WINDOW, big_vis, big_mvh))
-    if big_vis is not vis:
-        inner = (slice(pt, pt + vis.shape[0]), slice(pl, pl + vis.shape[1]))
-        vis[:] = big_vis[inner]
-        mvh[:] = big_mvh[inner]
-    return walked
+    return int(rays.lockstep_viewshed(w.elev, w.void, frame.row_y_m, frame.row_x_scale, frame.col_x, w.r0, w.c0, z0,
+                                      ht, inv2r, radius, cell_m, constants.FAST_UNSURE_FRACTION,
+                                      constants.FAST_WALK_WINDOW, vis, mvh, half_r, half_c))
 
 
 def viewshed(
@@ -309,8 +287,12 @@ def viewshed(
         vis, void, frame.row_y_m, frame.row_x_scale, frame.col_x, frame.row_conv, cell_area, radius,
         constants.HORIZON_BINS, horizon,
     )
-    stats.ray_horizon(vis, void, frame.row_y_m, frame.row_x_scale, frame.col_x, frame.row_conv, r0, c0, radius,
-                      0.5 * float(min(win.mean_cell_size_m)), horizon)
+    # Beyond ~57 cell diagonals every cell a bin's centre ray meets has its centre inside the bin, so the fold
+    # above already holds it: the ray walk is only needed nearer than that.
+    diag = math.hypot(*win.mean_cell_size_m)
+    near = 0.5 * diag / math.sin(math.pi / constants.HORIZON_BINS) + diag
+    stats.ray_horizon(vis, void, frame.row_y_m, frame.row_x_scale, frame.col_x, frame.row_conv, r0, c0,
+                      min(radius, near), 0.5 * float(min(win.mean_cell_size_m)), horizon)
     if vis.shape == dem.shape:  # the window is the whole grid: hand the kernel's arrays over, no copies
         visible, mvh_full = vis.view(bool), mvh
     else:

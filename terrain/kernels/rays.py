@@ -276,13 +276,15 @@ def _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2
 
 @njit(cache=True, nogil=True)
 def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, unsure,
-                 window, sign, hs, vis, mvh):
+                 window, sign, hs, n_rays, vis, mvh):
     """Lockstep R2 over an S (sign +1) or N (-1) octant, one row per step; cells m >= 0 (hs +1) or m < 0 (-1).
-    Returns how many cells were UNSURE."""
+    Rays have minor slopes k / n with n = max(n_rays, rows to the grid's edge). Returns how many cells were
+    UNSURE."""
     rows, cols = elev.shape
-    n = rows - 1 - r0 if sign > 0 else r0
+    n_steps = rows - 1 - r0 if sign > 0 else r0
+    n = max(n_rays, n_steps)
     extent = cols - 1 - c0 if hs > 0 else c0
-    if n <= 0 or cols < 2:
+    if n_steps <= 0 or cols < 2:
         return 0
     hray = np.full(n + 1, NO_HORIZON)
     hstep = np.zeros(n + 1, np.int64)
@@ -293,7 +295,7 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     inv_len, len_2reff = _ray_steps(n, row_y[1] - row_y[0], row_xs[0] * (col_x[1] - col_x[0]), inv_2reff)
     m_first = 0 if hs > 0 else 1
     k_last = n  # a row without cells of this octant (m < 0, step 1) still feeds every ray
-    for i in range(1, n + 1):
+    for i in range(1, n_steps + 1):
         q = r0 + sign * i
         m_last = min(i - 1, extent)
         count = m_last - m_first + 1
@@ -350,18 +352,19 @@ def _store_block(vb, mb, q_first, sign, nb, i_first, r0, hs, m_first, extent, vi
 
 @njit(cache=True, nogil=True)
 def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, unsure,
-                 window, sign, hs, vis, mvh):
+                 window, sign, hs, n_rays, vis, mvh):
     """Lockstep R2 over an E (sign +1) or W (-1) octant, one column per step; cells m >= 0 (hs +1) or m < 0 (-1).
 
     A column's cells are a row apart in memory, so the octant works on blocks of BLOCK columns: their
     elevations are copied into contiguous lines first (one cache line per row, not one per cell), settled
-    there, and written back a row at a time. Returns how many cells were UNSURE.
+    there, and written back a row at a time. Rays as in _octant_rows. Returns how many cells were UNSURE.
     """
     rows, cols = elev.shape
-    n = cols - 1 - c0 if sign > 0 else c0
+    n_steps = cols - 1 - c0 if sign > 0 else c0
+    n = max(n_rays, n_steps)
     extent = rows - 1 - r0 if hs > 0 else r0
     m_first = 0 if hs > 0 else 1
-    if n <= 0 or rows < 2 or extent < m_first:
+    if n_steps <= 0 or rows < 2 or extent < m_first:
         return 0
     hray = np.full(n + 1, NO_HORIZON)
     hstep = np.zeros(n + 1, np.int64)
@@ -376,12 +379,12 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     k_last = n
     i_first = 1
     nb = 0
-    for i in range(1, n + 1):
+    for i in range(1, n_steps + 1):
         q = c0 + sign * i
         b = (i - 1) % BLOCK
         if b == 0:  # rows the block's cells and ray samples can touch, one spare either side
             i_first = i
-            nb = min(BLOCK, n - i + 1)
+            nb = min(BLOCK, n_steps - i + 1)
             span = min(i + nb - 1, extent) + 1
             _load_block(elev, q, sign, nb, max(0, min(r0, r0 + hs * span) - 1),
                         min(rows - 1, max(r0, r0 + hs * span) + 1), eb)
@@ -423,29 +426,32 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
 
 @njit(cache=True, nogil=True)
 def _octant(o, elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, unsure,
-            window, vis, mvh):
+            window, rays_rows, rays_cols, vis, mvh):
     """Octant o (0-3: E/S rays of sign +1, 4-7: W/N of sign -1; even: minor offsets >= 0) of the lockstep
     viewshed; returns how many of its cells were settled by a walk."""
     sign = 1 if o < 4 else -1
     hs = 1 if o % 2 == 0 else -1
     if o % 4 < 2:
         return _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m,
-                            unsure, window, sign, hs, vis, mvh)
+                            unsure, window, sign, hs, rays_cols, vis, mvh)
     return _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m,
-                        unsure, window, sign, hs, vis, mvh)
+                        unsure, window, sign, hs, rays_rows, vis, mvh)
 
 
 _SLOW_FIRST = (0, 1, 4, 5, 2, 3, 6, 7)  # E/W octants (strided columns, ~1.3x the N/S time) start first
 
 
 def lockstep_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, cell_m, unsure,
-                      window, vis, mvh):
+                      window, vis, mvh, rays_rows=0, rays_cols=0):
     """Lockstep R2 viewshed of cell (r0, c0), eye at z0 (m a.s.l.); same outputs as ``los.exact_viewshed``.
 
     elev float32 (rows, cols) with NaN on voids; void bool; frame arrays float64; cell_m the largest cell
     size (m); unsure: cells within unsure x (spread of the two rays either side) of the horizon are settled
     by their own sight line's samples within ``window`` grid lines of the rays' horizons (unsure 0: none).
-    Writes vis uint8 and mvh float32 in place. The 8 octants (disjoint cells) run on ``terrain.threads``
+    Writes vis uint8 and mvh float32 in place. rays_rows / rays_cols: cast the rays of the N/S (E/W)
+    octants as if the grid reached that many rows (columns) from the observer, so that a grid cut short by
+    its edge gets the same rays, and answers, as a larger one (0: to the grid's own edge). The 8 octants
+    (disjoint cells) run on ``terrain.threads``
     (numba.get_num_threads() threads; a numba prange here cost seconds more compilation on a cold start, for
     no speed). Returns how many cells were settled by a walk.
     """
@@ -453,7 +459,7 @@ def lockstep_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, in
 
     def run(o):
         return _octant(o, elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m,
-                       unsure, window, vis, mvh)
+                       unsure, window, int(rays_rows), int(rays_cols), vis, mvh)
 
     walked = run_all(run, _SLOW_FIRST)
     vis[r0, c0] = 1
