@@ -41,7 +41,8 @@ def bullington_nu(d, z, n, flat, hts, hrs, inv_2reff, wavelength_m):
     with the earth bulge d_i (D - d_i) / (2 r_eff) added; flat: take every height as 0. -inf with no inner sample."""
     dist = d[n - 1]
     s_tr = (hrs - hts) / dist
-    s_tim = -math.inf
+    s_tim = -math.inf  # steepest slope from the transmitter to any point
+    s_rim = -math.inf  # ... and from the receiver
     nu_los = -math.inf
     for i in range(1, n - 1):
         di = d[i]
@@ -49,17 +50,11 @@ def bullington_nu(d, z, n, flat, hts, hrs, inv_2reff, wavelength_m):
             continue
         h = (0.0 if flat else z[i]) + di * (dist - di) * inv_2reff
         s_tim = max(s_tim, (h - hts) / di)
+        s_rim = max(s_rim, (h - hrs) / (dist - di))
         ray = (hts * (dist - di) + hrs * di) / dist
         nu_los = max(nu_los, (h - ray) * math.sqrt(2.0 * dist / (wavelength_m * di * (dist - di))))
     if s_tim == -math.inf or s_tim < s_tr:  # line of sight: the most intrusive point sets nu
         return nu_los
-    s_rim = -math.inf
-    for i in range(1, n - 1):
-        di = d[i]
-        if di <= 0.0 or di >= dist:
-            continue
-        h = (0.0 if flat else z[i]) + di * (dist - di) * inv_2reff
-        s_rim = max(s_rim, (h - hrs) / (dist - di))
     if s_tim + s_rim <= 0.0:  # the two lines never meet inside the path (degenerate): the LOS rule decides
         return nu_los
     db = (hrs - hts + s_rim * dist) / (s_tim + s_rim)  # where the two steepest lines meet
