@@ -144,7 +144,8 @@ def _gdal_ctypes_peer(dem, exact_visible, inside, reps, ours_s, ours_1_thread_s)
     if not gdal_ctypes.available():
         return {"gdal_wheel_inprocess": {"skipped": "no libgdal with GDALViewshedGenerate in rasterio.libs"}}
     t = dem.transform
-    times, vis = gdal_ctypes.viewshed_runs(dem.elevation, (t.c, t.a, t.b, t.f, t.d, t.e), *_centre_xy(dem), H_OBS,
+    times, vis = gdal_ctypes.viewshed_runs(dem.elevation, (t.c, t.a, t.b, t.f, t.d, t.e), dem.crs.to_wkt(),
+                                           *_centre_xy(dem), H_OBS,
                                            H_TGT, float(dem.shape[0] // 2) * abs(t.a), 1.0 - K, reps)
     peer = {"version": gdal_ctypes.version(), "median_s": float(np.median(times)), "min_s": min(times), "runs": reps,
             "agreement_with_exact": _agree(vis, exact_visible, inside),

@@ -43,6 +43,7 @@ def _lib():
     lib.GDALCreate.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
                                ctypes.c_int, ctypes.c_void_p]
     lib.GDALSetGeoTransform.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_double)]
+    lib.GDALSetProjection.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
     lib.GDALGetGeoTransform.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_double)]
     lib.GDALGetRasterBand.restype = ctypes.c_void_p
     lib.GDALGetRasterBand.argtypes = [ctypes.c_void_p, ctypes.c_int]
@@ -75,16 +76,19 @@ def version() -> str:
     return _lib().GDALVersionInfo(b"RELEASE_NAME").decode()
 
 
-def viewshed_runs(z: np.ndarray, geotransform, x: float, y: float, obs_h: float, tgt_h: float, radius_m: float,
-                  curv_coeff: float, runs: int) -> tuple[list, np.ndarray]:
+def viewshed_runs(z: np.ndarray, geotransform, crs_wkt: str, x: float, y: float, obs_h: float, tgt_h: float,
+                  radius_m: float, curv_coeff: float, runs: int) -> tuple[list, np.ndarray]:
     """Time ``runs`` calls of GDALViewshedGenerate (after one untimed) on float32 grid z; returns (seconds per
-    run, visible bool grid of the last run placed on z's grid)."""
+    run, visible bool grid of the last run placed on z's grid). The CRS must be set: without one GDAL
+    ignores the curvature coefficient (it takes the earth's radius from the CRS)."""
     lib = _lib()
     rows, cols = z.shape
     mem = lib.GDALGetDriverByName(b"MEM")
     src = lib.GDALCreate(mem, b"", cols, rows, 1, GDT_FLOAT32, None)
     gt = (ctypes.c_double * 6)(*geotransform)
     lib.GDALSetGeoTransform(src, gt)
+    if lib.GDALSetProjection(src, crs_wkt.encode()) != 0:
+        raise RuntimeError("GDALSetProjection failed")
     band = lib.GDALGetRasterBand(src, 1)
     data = np.ascontiguousarray(z, dtype=np.float32)
     if lib.GDALRasterIO(band, GF_WRITE, 0, 0, cols, rows, data.ctypes.data, cols, rows, GDT_FLOAT32, 0, 0) != 0:
