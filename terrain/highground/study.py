@@ -154,8 +154,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
 
     # --- the town's high point against each sample site's own high point (like with like) ---------------
     high_cells = metrics.sample_high_points(dem, cells[n_fixed:], cfg.town_radius_m)
-    high_sites = [sites.Site(f"{s.name} high point", *_lat_lon(dem, r, c), "sample")
-                  for s, (r, c) in zip(sample, high_cells, strict=True)]
+    high_points = [dict(zip(("lat", "lon"), _lat_lon(dem, r, c), strict=True)) for r, c in high_cells]
     high_values = metrics.terrain_metrics(dem, high_cells, grids, cfg.tpi_radii_m, cfg.relief_radius_m, prom,
                                           cfg.town_radius_m)
     if lowland_key not in high_values:
@@ -170,7 +169,6 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
         for key, arr in high_values.items()}
     for c in high_point_comparison.values():
         c["verdict"] = stats.verdict(c)
-    del high_sites
 
     # --- sensitivity ----------------------------------------------------------------------------------
     sens_idx = np.sort(np.random.default_rng(cfg.seed + 2).choice(len(sample), min(cfg.sensitivity_sites,
@@ -231,7 +229,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
         "comparisons": comparisons,
         "high_point_comparison": {"rule": (f"the site's highest cell within {cfg.town_radius_m / 1000:g} km against "
                                            f"each sample site's own highest cell within {cfg.town_radius_m / 1000:g} km"),
-                                  "comparisons": high_point_comparison},
+                                  "comparisons": high_point_comparison, "sample_high_points": high_points},
         "sensitivity": sensitivity,
         "monte_carlo": monte_carlo,
         "total_visibility": {"radius_m": tv_radius, "observer_height_m": tv_h, "target_height_m": tv_t,
