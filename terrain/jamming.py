@@ -92,7 +92,12 @@ def jamming_at_station_dbm(dem: Dem, station, station_height: float, jammers, *,
     for jlat, jlon, jh, je in jammers:
         p = profile(dem, jlat, jlon, station[0], station[1], height1=jh, height2=station_height, freq_mhz=freq_mhz,
                     k_factor=k_factor)
-        total_mw += 10 ** ((je - p.summary["path_loss_db"] + rx_gain_dbi) / 10)
+        loss = p.summary["path_loss_db"]
+        if not np.isfinite(loss):  # closer than a wavelength: Friis (and every loss here) does not apply
+            raise InvalidParameterError(
+                f"jammer at ({jlat:.6f}, {jlon:.6f}) is within one wavelength ({p.summary['wavelength_m']:.3g} m) of "
+                "the station: the far-field propagation model does not apply")
+        total_mw += 10 ** ((je - loss + rx_gain_dbi) / 10)
     return float(10 * np.log10(total_mw)) if total_mw > 0 else -np.inf
 
 

@@ -135,6 +135,48 @@ def _coverage_case(rng, dem, p_bad):
     return any(bads), (lambda: terrain.coverage(dem, lat, lon, **kw)), check
 
 
+def _jamming_case(rng, dem, p_bad):
+    lat, lon, bad = _point(rng, dem, p_bad / 2)
+    jlat, jlon, jbad = _point(rng, dem, p_bad / 3)
+    kw, bads = {}, [bad is not None, jbad is not None]
+    for name, pool in (("control_height", "height"), ("drone_height", "height"), ("freq_mhz", "freq"),
+                       ("radius_m", "radius"), ("k_factor", "k"), ("control_eirp_dbm", "power"),
+                       ("drone_eirp_dbm", "power")):
+        kw[name], b = _draw(rng, pool, p_bad / 5)
+        bads.append(b)
+    jh, b1 = _draw(rng, "height", p_bad / 5)
+    je, b2 = _draw(rng, "power", p_bad / 5)
+    bads += [b1, b2]
+    r = rng.random()
+    kw["direction"] = "uplink" if r < 0.45 else ("downlink" if r < 0.9 else ["sideways", None, 1][rng.integers(3)])
+    bads.append(r >= 0.9)
+    gain = [0.0, 10, "20", 60.0][rng.integers(4)] if rng.random() > p_bad / 5 else [-1, 61, NAN, "x"][rng.integers(4)]
+    kw["processing_gain_db"] = gain
+    bads.append(not isinstance(gain, str) and not (isinstance(gain, float | int) and 0 <= gain <= 60)
+                if gain != "20" else False)
+    same = not any(bads[:2]) and (float(lat), float(lon)) == (float(jlat), float(jlon))
+
+    def check(res):
+        inside = ~np.isnan(res.signal_dbm)
+        if np.isnan(res.sj_db[inside]).any():
+            raise Refuted("S/J missing where the link is computed")
+        if (res.link_ok & ~inside).any():
+            raise Refuted("link holds outside the computed disc")
+        if not 0 <= res.stats["link_ok_area_km2"] <= res.stats["disc_area_km2"] + 1e-9:
+            raise Refuted(f"link area {res.stats['link_ok_area_km2']} outside [0, disc]")
+        if res.params["direction"] == "downlink" and np.ptp(res.jamming_dbm) != 0:
+            raise Refuted("downlink jamming differs between cells (it is the station's, one number)")
+
+    call = (lambda: terrain.jamming_margin(dem, (lat, lon), [(jlat, jlon, jh, je)], **kw))
+    if same:  # a jammer on the station itself: a zero-length path, refused
+        return True, call, check
+    if not any(bads) and kw["direction"] == "downlink":  # a jammer within a wavelength of the station: refused
+        d = float(terrain.geodesy.distance_azimuth(float(lat), float(lon), float(jlat), float(jlon))[0])
+        if math.hypot(d, _f(jh) - _f(kw["control_height"])) < 299_792_458.0 / (_f(kw["freq_mhz"]) * 1e6) * 1.01:
+            return True, call, check
+    return any(bads), call, check
+
+
 def _profile_case(rng, dem, p_bad):
     lat1, lon1, b1 = _point(rng, dem, p_bad / 2)
     lat2, lon2, b2 = _point(rng, dem, p_bad / 2)
@@ -230,8 +272,9 @@ def _lat_lon_case(rng, dem, p_bad):
     return bad == "invalid", (lambda: terrain.elevation.check_lat_lon(lat, lon)), check
 
 
-FAMILY = [_viewshed_case, _coverage_case, _profile_case, _count_case, _total_case, _areas_case, _lat_lon_case]
-WEIGHTS = np.array([6, 4, 4, 2, 2, 1, 3], float)
+FAMILY = [_viewshed_case, _coverage_case, _profile_case, _count_case, _total_case, _areas_case, _lat_lon_case,
+          _jamming_case]
+WEIGHTS = np.array([6, 4, 4, 2, 2, 1, 3, 3], float)
 
 
 def test_api_fuzz(dems, fuzz_scale):
