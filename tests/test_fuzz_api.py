@@ -167,7 +167,9 @@ def _jamming_case(rng, dem, p_bad):
         if res.params["direction"] == "downlink" and np.ptp(res.jamming_dbm) != 0:
             raise Refuted("downlink jamming differs between cells (it is the station's, one number)")
 
-    call = (lambda: terrain.jamming_margin(dem, (lat, lon), [(jlat, jlon, jh, je)], **kw))
+    def call():
+        return terrain.jamming_margin(dem, (lat, lon), [(jlat, jlon, jh, je)], **kw)
+
     if same:  # a jammer on the station itself: a zero-length path, refused
         return True, call, check
     if not any(bads) and kw["direction"] == "downlink":  # a jammer within a wavelength of the station: refused
