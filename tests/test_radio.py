@@ -247,3 +247,12 @@ def test_a_station_on_a_ridge_hears_the_jammer_better():
     behind = jamming_margin(dem, _latlon(dem, 30, 90), [jammer], direction="downlink", radius_m=3000, k_factor=4 / 3)
     on_top = jamming_margin(dem, _latlon(dem, 30, 101), [jammer], direction="downlink", radius_m=3000, k_factor=4 / 3)
     assert on_top.stats["jamming_at_station_dbm"] > behind.stats["jamming_at_station_dbm"] + 10
+
+
+def test_a_jammer_within_a_wavelength_of_the_station_is_refused():
+    """At 1 MHz (300 m) a jammer one 100 m cell from the station is in the near field: the downlink (jammer ->
+    station, one path) has no far-field loss, so it is refused rather than reported as a link that never holds."""
+    dem = make_dem(np.zeros((21, 21)), cell_m=100.0)
+    with pytest.raises(InvalidParameterError, match="within one wavelength"):
+        jamming_margin(dem, _latlon(dem, 10, 10), [(*_latlon(dem, 10, 11), 2.0, 30.0)], freq_mhz=1.0,
+                       radius_m=1000, direction="downlink")
