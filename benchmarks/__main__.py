@@ -466,6 +466,15 @@ def bench_radio(quick: bool, work: Path) -> dict:
     return out
 
 
+def bench_itm(quick: bool, work: Path) -> dict:
+    """Path loss against ITM on station-to-drone paths (benchmarks/itm.py)."""
+    from . import itm
+
+    if not itm.available():
+        return {"skipped": "itmlogic not installed (pip install itmlogic)"}
+    return itm.compare_paths(quick)
+
+
 def _fit_exponent(xs, ys):
     """Slope of log(time) against log(size): the empirical scaling exponent."""
     xs, ys = np.log(np.asarray(xs, float)), np.log(np.asarray(ys, float))
@@ -534,7 +543,7 @@ def bench_scaling(quick: bool, work: Path) -> dict:
 
 WORKLOADS = {"single": bench_single, "real": bench_real, "count": bench_count, "radio": bench_radio,
              "scaling": bench_scaling, "total": bench_total, "floor": bench_floor,
-             "geographic": bench_geographic, "itm": lambda quick, work: __import__("benchmarks.itm").itm.compare_paths(quick)}
+             "geographic": bench_geographic, "itm": bench_itm}
 
 
 def machine() -> dict:

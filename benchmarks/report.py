@@ -195,7 +195,7 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                           f"measured 2-worker speedup {model['measured_speedup_2_workers']:.2f}x; predicted "
                           + ", ".join(f"N={n}: {t:.1f} s" for n, t in model["predicted_s"].items()) + "."]
             lines.append("")
-        if "itm" in w:
+        if "itm" in w and "skipped" not in w["itm"]:
             s = w["itm"]
             lines += [f"### Path loss against ITM: {s['workload']}", "", f"{s['paths']} paths on {s['dem']}, "
                       f"{s['freq_mhz']:g} MHz. {s['model_note']}.", "",

@@ -140,11 +140,16 @@ class Dem:
             )
         return row, col
 
+    def _cell(self, lat, lon) -> tuple[int, int]:
+        """index() without the swapped-coordinates hint (which itself asks contains())."""
+        lat, lon = check_lat_lon(lat, lon)
+        return self.rowcol_xy(*self.to_dem_xy(lat, lon))
+
     def index(self, lat: float, lon: float) -> tuple[int, int]:
         """Cell (row, col) containing WGS84 point (lat, lon)."""
         lat, lon = check_lat_lon(lat, lon)
         try:
-            return self.rowcol_xy(*self.to_dem_xy(lat, lon))
+            return self._cell(lat, lon)
         except InvalidParameterError as exc:
             hint = _swap_hint(lat, lon, lambda la, lo: self.contains(la, lo))
             if hint:
@@ -154,8 +159,7 @@ class Dem:
     def contains(self, lat: float, lon: float) -> bool:
         """True if WGS84 point (lat, lon) falls in a cell of this grid (void or not)."""
         try:
-            lat, lon = check_lat_lon(lat, lon)
-            self.rowcol_xy(*self.to_dem_xy(lat, lon))
+            self._cell(lat, lon)
         except InvalidParameterError:
             return False
         return True

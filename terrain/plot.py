@@ -164,14 +164,12 @@ def profile_plot(prof, path):
 
 
 def raster_map(dem, values, path, *, title, label, cmap="viridis", marks=(), vmin=None, vmax=None):
-    """PNG of a float grid over the hillshade, with points ``marks`` [(x, y, text)] or [(x, y, text, kind)]
-    (kind from MARKS: a jammer and a station look different; default: the text if it is a kind)."""
+    """PNG of a float grid over the hillshade, with labelled points ``marks`` [(x, y, text, kind)] (kind from
+    MARKS: a jammer and a station look different)."""
     fig, ax = hillshade_axes(dem, title=title)
     img = overlay(ax, dem, np.ma.masked_invalid(values), cmap=cmap, alpha=0.6, vmin=vmin, vmax=vmax)
     fig.colorbar(img, ax=ax, shrink=0.6, label=label)
-    for m in marks:
-        x, y, text = m[:3]
-        kind = m[3] if len(m) > 3 else (text if text in MARKS else "site")
+    for x, y, text, kind in marks:
         mark(ax, x, y, kind, text)
     add_scale_bar_and_north(ax, dem)
     save(fig, path)

@@ -174,10 +174,8 @@ def profile(dem: Dem | None, lat1, lon1, lat2, lon2, *, height1: float = constan
 def _grid_fraction(dem: Dem, lat, lon):
     """Fractional (row, col) of WGS84 points, cell centres at integers."""
     x, y = dem.to_dem_xy(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
-    inv = ~dem.transform
-    col = inv.a * np.asarray(x) + inv.b * np.asarray(y) + inv.c - 0.5
-    row = inv.d * np.asarray(x) + inv.e * np.asarray(y) + inv.f - 0.5
-    return row, col
+    col, row = geodesy.apply_affine(~dem.transform, np.asarray(x), np.asarray(y))
+    return row - 0.5, col - 0.5
 
 
 def _grid_line_samples(dem: Dem, lat1, lon1, lat2, lon2):

@@ -144,7 +144,7 @@ def coverage(lat, lon, output, tx_height, rx_height, freq, radius_km, k_factor, 
                        title=f"Radio LOS coverage: tx {tx_height:g} m, rx {rx_height:g} m, {summary['freq_mhz']:g} MHz, "
                              f"K={k_factor:.3g}, EIRP {eirp:g} dBm\nLOS {summary['los_area_km2']:.0f} km2, "
                              f"{fresnel:.0%} Fresnel clear {summary['fresnel_clear_area_km2']:.0f} km2; "
-                             f"{summary['dem']['note']}", marks=[(t["x"], t["y"], "tx")])
+                             f"{summary['dem']['note']}", marks=[(t["x"], t["y"], "tx", "station")])
             outputs["png"] = png
     summary["outputs"] = outputs
     if as_json:
@@ -219,7 +219,8 @@ def jamming(lat, lon, jammers, output, control_height, control_eirp, jammer_heig
         if png:
             from ..plot import raster_map
 
-            marks = [(*_xy(res, lat, lon), "station")] + [(*_xy(res, j[0], j[1]), "jammer") for j in jam]
+            marks = [(*_xy(res, lat, lon), "station", "station")] + [(*_xy(res, j[0], j[1]), "jammer", "jammer")
+                                                                     for j in jam]
             raster_map(res.dem, res.sj_db, png, cmap="RdYlGn", vmin=-30, vmax=30, label="S/J (dB)", marks=marks,
                        title=f"{direction.capitalize()}, drone at {drone_height:g} m: S/J >= {margin:g} dB over "
                              f"{summary['link_ok_area_km2']:.0f} km2 ({100 * summary['link_ok_fraction']:.0f}% of "

@@ -116,7 +116,7 @@ def visibility_map(lat, lon, output, extent_km, radius_km, observer_height, targ
 
             x, y = dem.to_dem_xy(lat, lon)
             raster_map(dem, area, png, cmap="magma", label="visible area (km²)",
-                       marks=[(float(x), float(y), "centre")],
+                       marks=[(float(x), float(y), "centre", "observer")],
                        title=f"Visible area within {radius_km:g} km from every cell (observer {observer_height:g} m, "
                              f"target {target_height:g} m) - {dem.resolution_note}")
     if as_json:

@@ -100,17 +100,19 @@ def jamming_metrics(dem, sites, *, ring_m, n_jammers, drone_height, radius_m, co
                     processing_gain_db, freq_mhz, k_factor, margin_db, progress=None) -> dict:
     """Per control site, over a ring of jammers (``n_jammers`` equally spaced at ``ring_m``, each taken alone):
 
-    * ``jam_uplink_area``: mean area (km^2) within radius_m where the drone keeps S/J >= margin (jammer -> drone);
-    * ``jam_downlink_area``: the same for the station receiving the drone's video (jammer -> station);
-    * ``jam_both_area``: where both directions hold;
+    * ``jam_uplink_area_{h}m_km2``: mean area (km^2) within radius_m where the drone (h m up) keeps
+      S/J >= margin (jammer -> drone);
+    * ``jam_downlink_area_{h}m_km2``: the same for the station receiving the drone's video (jammer -> station);
+    * ``jam_both_area_{h}m_km2``: where both directions hold;
     * ``jam_at_station_dbm``: mean jamming power the station receives (dBm, mean of the powers in mW).
 
     ``control``/``jammer`` are (height_m, eirp_dbm); the processing gain adds to S/J both ways.
     """
     from ..jamming import jamming_at_station_dbm
 
-    keys = ("jam_uplink_area", "jam_downlink_area", "jam_both_area", "jam_at_station")
-    out = {k: np.empty(len(sites)) for k in keys}
+    h = f"{drone_height:g}m"
+    up_key, down_key, both_key = (f"jam_{d}_area_{h}_km2" for d in ("uplink", "downlink", "both"))
+    out = {k: np.empty(len(sites)) for k in (up_key, down_key, both_key, "jam_at_station_dbm")}
     cell_area = (dem.cell_dx_m * dem.cell_dy_m)[:, None] / 1e6
     for i, s in enumerate(sites):
         sig = coverage(dem, s.lat, s.lon, tx_height=control[0], eirp_dbm=control[1], rx_height=drone_height,
@@ -132,15 +134,13 @@ def jamming_metrics(dem, sites, *, ring_m, n_jammers, drone_height, radius_m, co
             down_a.append(float((cell_area * down).sum()))
             both_a.append(float((cell_area * (up & down)).sum()))
             station_mw.append(10 ** (j_station / 10))
-        out["jam_uplink_area"][i] = np.mean(up_a)
-        out["jam_downlink_area"][i] = np.mean(down_a)
-        out["jam_both_area"][i] = np.mean(both_a)
-        out["jam_at_station"][i] = 10 * math.log10(np.mean(station_mw))
+        out[up_key][i] = np.mean(up_a)
+        out[down_key][i] = np.mean(down_a)
+        out[both_key][i] = np.mean(both_a)
+        out["jam_at_station_dbm"][i] = 10 * math.log10(np.mean(station_mw))
         if progress:
             progress(1)
-    h = f"{drone_height:g}m"
-    return {f"jam_uplink_area_{h}_km2": out["jam_uplink_area"], f"jam_downlink_area_{h}_km2": out["jam_downlink_area"],
-            f"jam_both_area_{h}_km2": out["jam_both_area"], "jam_at_station_dbm": out["jam_at_station"]}
+    return out
 
 
 def sample_high_points(dem, cells, radius_m: float) -> np.ndarray:
