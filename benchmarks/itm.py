@@ -54,7 +54,7 @@ def compare_paths(quick: bool) -> dict:
 
     import terrain
     from terrain.highground import sites as study_sites
-    from terrain.kernels.radio import knife_edge_loss_db
+    from terrain.kernels.diffraction import knife_edge_j
 
     lat0, lon0, tx, rx, f = 48.2828, 37.1828, 2.0, 100.0, 2400.0
     dem = terrain.load_dem(lat0, lon0, 72_000)
@@ -73,7 +73,7 @@ def compare_paths(quick: bool) -> dict:
             du = np.linspace(0.0, sm["distance_m"], n + 1)
             it = median_loss_db(np.interp(du, p.distance_m, p.terrain_m), float(du[1]), tx, rx, f)
             nu = sm["bullington_nu"]
-            edge_only = sm["free_space_loss_db"] + (float(knife_edge_loss_db(nu)) if nu is not None else 0.0)
+            edge_only = sm["free_space_loss_db"] + (knife_edge_j(nu) if nu is not None else 0.0)
             rows.append((sm["line_of_sight"], sm["path_loss_db"], edge_only, it["loss_db"]))
     arr = np.array(rows, dtype=float)
     los = arr[:, 0] == 1

@@ -1,5 +1,6 @@
 """Radio path kernels: Fresnel clearance and delta-Bullington diffraction (kernels/diffraction.py) along
-each sight line, plus the NumPy closed forms (Fresnel radius, free-space loss, J(nu)).
+each sight line, plus the NumPy closed forms (Fresnel radius, free-space loss); J(nu) is
+``diffraction.knife_edge_j``.
 
 Heights are taken relative to the transmitter's tangent plane with the
 curvature drop d^2 / (2 r_eff) (r_eff = K R), which is the same as ITU-R
@@ -36,14 +37,6 @@ def free_space_loss_db(d_m, wavelength_m):
     with np.errstate(invalid="ignore", divide="ignore"):
         loss = 20.0 * np.log10(4.0 * np.pi * np.where(far, d, 1.0) / wavelength_m)
     return np.where(far, loss, np.nan)[()]
-
-
-def knife_edge_loss_db(nu):
-    """ITU-R P.526-15 eq. (31): J(nu) = 6.9 + 20 log10(sqrt((nu - 0.1)^2 + 1) + nu - 0.1) dB, 0 for nu <= -0.78."""
-    v = np.asarray(nu, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        j = 6.9 + 20.0 * np.log10(np.sqrt((v - 0.1) ** 2 + 1.0) + v - 0.1)
-    return np.where(v > -0.78, j, 0.0)[()]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
