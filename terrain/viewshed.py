@@ -140,6 +140,8 @@ class ObserverWindow:
     ca: int
     cb: int
     clipped: bool
+    half_r: int  # the full radius window's half size (rows, cols), where the DEM may stop short of it
+    half_c: int
     win: Dem
     r0: int
     c0: int
@@ -151,11 +153,11 @@ class ObserverWindow:
 def observer_window(dem: Dem, a, b, coords: str, radius_m: float) -> ObserverWindow:
     """Everything a single-observer kernel needs: the observer at (a, b) and its radius window."""
     row, col = _observer_cell(dem, a, b, coords)
-    ra, rb, ca, cb, _, _, clipped = _radius_window(dem, row, col, radius_m)
+    ra, rb, ca, cb, half_r, half_c, clipped = _radius_window(dem, row, col, radius_m)
     win = dem.window(ra, rb, ca, cb)
     r0, c0 = row - ra, col - ca
     frame = geodesy.metric_frame(win.transform, win.crs, win.shape, r0, c0)
-    return ObserverWindow(row, col, ra, rb, ca, cb, clipped, win, r0, c0, frame,
+    return ObserverWindow(row, col, ra, rb, ca, cb, clipped, half_r, half_c, win, r0, c0, frame,
                           np.ascontiguousarray(win.elevation), np.ascontiguousarray(win.void))
 
 
@@ -171,7 +173,7 @@ def _radius_window(dem: Dem, row: int, col: int, radius_m: float):
     return ra, rb, ca, cb, half_r, half_c, clipped
 
 
-def _lockstep_full_window(dem, w, radius, z0, ht, inv2r, vis, mvh) -> int:
+def _lockstep_full_window(w, radius, z0, ht, inv2r, vis, mvh) -> int:
     """The fast kernel with its rays cast to the full radius window, even where the DEM stops short of it.
 
     Its rays go to the window's edge, so a window cut by the DEM's edge would cast other rays and give
@@ -180,13 +182,12 @@ def _lockstep_full_window(dem, w, radius, z0, ht, inv2r, vis, mvh) -> int:
     two short of the window). A radius reaching more than 1/8 past the grid is clipped and says so; its
     rays stop there. Writes vis/mvh; returns the cells walked.
     """
-    _, _, _, _, half_r, half_c, _ = _radius_window(dem, w.row, w.col, radius)
     rows, cols = w.elev.shape
     reach_r, reach_c = max(w.r0, rows - 1 - w.r0), max(w.c0, cols - 1 - w.c0)
     # a radius far past the DEM (1e9 m means "the whole grid") gives a clipped answer anyway: then the rays
     # stop at 1/8 past the grid rather than at a window of millions of cells
-    half_r = min(half_r, reach_r + max(8, reach_r // 8))
-    half_c = min(half_c, reach_c + max(8, reach_c // 8))
+    half_r = min(w.half_r, reach_r + max(8, reach_r // 8))
+    half_c = min(w.half_c, reach_c + max(8, reach_c // 8))
     frame = w.frame
     cell_m = sweep.max_cell_m(frame.row_y_m, frame.row_x_scale, frame.col_x)
     return int(rays.lockstep_viewshed(w.elev, w.void, frame.row_y_m, frame.row_x_scale, frame.col_x, w.r0, w.c0, z0,
@@ -278,7 +279,7 @@ def viewshed(
     elif method == "checked":
         n_walked = int(sweep.fast_viewshed(*args, constants.FAST_RECHECK_MARGIN_M, 1, vis, mvh))
     else:
-        n_walked = _lockstep_full_window(dem, w, radius, z0, ht, inv2r, vis, mvh)
+        n_walked = _lockstep_full_window(w, radius, z0, ht, inv2r, vis, mvh)
     elapsed = time.perf_counter() - t0
 
     horizon = np.zeros(constants.HORIZON_BINS)
