@@ -53,13 +53,19 @@ def local_high_point(dem, row: int, col: int, radius_m: float) -> tuple[int, int
     return int(rr[i]), int(cc[i])
 
 
+def tpi(dem, cells, grids, radius_m: float) -> np.ndarray:
+    """Topographic position index (m) of the cells: elevation minus the mean within radius_m (from grids)."""
+    mean, _ = grids[radius_m]
+    r, c = cells[:, 0], cells[:, 1]
+    return dem.elevation[r, c] - mean[r, c]
+
+
 def terrain_metrics(dem, cells, grids, tpi_radii, relief_radius, prom, high_radius) -> dict:
     """Elevation, TPI at every scale, relative relief, and prominence of the local high point."""
     r, c = cells[:, 0], cells[:, 1]
     out = {"elevation_m": dem.elevation[r, c].astype(float)}
     for radius in tpi_radii:
-        mean, _ = grids[radius]
-        out[f"tpi_{radius / 1000:g}km_m"] = dem.elevation[r, c] - mean[r, c]
+        out[f"tpi_{radius / 1000:g}km_m"] = tpi(dem, cells, grids, radius)
     _, low = grids[relief_radius]
     out[f"relief_{relief_radius / 1000:g}km_m"] = dem.elevation[r, c] - low[r, c]
     highs = np.array([local_high_point(dem, int(a), int(b), high_radius) for a, b in cells])

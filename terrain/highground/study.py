@@ -110,8 +110,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
                                      cfg.town_radius_m)
     lowland_key = f"tpi_{cfg.lowland_tpi_radius_m / 1000:g}km_m"
     if lowland_key not in values:
-        mean, _ = grids[cfg.lowland_tpi_radius_m]
-        values[lowland_key] = dem.elevation[cells[:, 0], cells[:, 1]] - mean[cells[:, 0], cells[:, 1]]
+        values[lowland_key] = metrics.tpi(dem, cells, grids, cfg.lowland_tpi_radius_m)
     n_fixed = 2 + len(towns)
     is_lowland = values[lowland_key][n_fixed:] < 0
 
@@ -158,9 +157,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
     high_values = metrics.terrain_metrics(dem, high_cells, grids, cfg.tpi_radii_m, cfg.relief_radius_m, prom,
                                           cfg.town_radius_m)
     if lowland_key not in high_values:
-        mean, _ = grids[cfg.lowland_tpi_radius_m]
-        high_values[lowland_key] = dem.elevation[high_cells[:, 0], high_cells[:, 1]] - mean[high_cells[:, 0],
-                                                                                              high_cells[:, 1]]
+        high_values[lowland_key] = metrics.tpi(dem, high_cells, grids, cfg.lowland_tpi_radius_m)
     high_values.update(metrics.visibility_metrics(dem, high_cells, cfg.observer_heights_m, cfg.view_radii_m,
                                                   cfg.target_height_m, cfg.refraction))
     high_point_comparison = {
@@ -292,9 +289,7 @@ def _key_metrics(dem, cfg, site_list):
             for s in site_list]),
     }
     grids = metrics.neighbourhood_grids(dem, (cfg.lowland_tpi_radius_m,), cells[0, 0])
-    mean, _ = grids[cfg.lowland_tpi_radius_m]
-    out[f"tpi_{cfg.lowland_tpi_radius_m / 1000:g}km_m"] = (dem.elevation[cells[:, 0], cells[:, 1]]
-                                                          - mean[cells[:, 0], cells[:, 1]])
+    out[f"tpi_{cfg.lowland_tpi_radius_m / 1000:g}km_m"] = metrics.tpi(dem, cells, grids, cfg.lowland_tpi_radius_m)
     return out
 
 
