@@ -86,8 +86,7 @@ def mark(ax, x, y, kind, text=""):
 
 
 def add_scale_bar_and_north(ax, dem):
-    """A scale bar (km) bottom-left and a north arrow top-right; re-asserts the true-scale aspect."""
-    ax.set_aspect(true_scale_aspect(dem))
+    """A scale bar (km) bottom-left and a north arrow top-right."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     width_units = x1 - x0
