@@ -31,16 +31,30 @@ def disc_offsets(dem, row: int, radius_m: float):
     return rr[keep].astype(np.int64), cc[keep].astype(np.int64)
 
 
-def neighbourhood_grids(dem, radii_m, centre_row: int) -> dict:
-    """Per-radius grids of disc mean and disc minimum elevation (m)."""
-    out = {}
-    for radius in radii_m:
-        off_r, off_c = disc_offsets(dem, centre_row, radius)
-        mean = np.empty(dem.shape, np.float64)
-        low = np.empty(dem.shape, np.float64)
-        neighbourhood.disc_stats(dem.elevation, dem.void, off_r, off_c, mean, low)
-        out[radius] = (mean, low)
-    return out
+class Neighbourhood:
+    """Disc mean and disc minimum elevation (m) around cells, computed for the cells asked for.
+
+    Every disc uses the cell size of ``centre_row`` (the study site's row), so all sites share one
+    set of offsets; results are kept per (radius, cells).
+    """
+
+    def __init__(self, dem, centre_row: int):
+        self.dem = dem
+        self.centre_row = int(centre_row)
+        self._done = {}
+
+    def stats(self, cells, radius_m: float) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, minimum) elevation (m, float64 per cell) within radius_m of each of the (n, 2) cells."""
+        cells = np.ascontiguousarray(cells, dtype=np.int64).reshape(-1, 2)
+        key = (float(radius_m), cells.tobytes())
+        if key not in self._done:
+            off_r, off_c = disc_offsets(self.dem, self.centre_row, radius_m)
+            mean = np.empty(len(cells), np.float64)
+            low = np.empty(len(cells), np.float64)
+            neighbourhood.disc_stats(self.dem.elevation, self.dem.void, off_r, off_c, cells[:, 0].copy(),
+                                     cells[:, 1].copy(), mean, low)
+            self._done[key] = (mean, low)
+        return self._done[key]
 
 
 def local_high_point(dem, row: int, col: int, radius_m: float) -> tuple[int, int]:
@@ -53,21 +67,20 @@ def local_high_point(dem, row: int, col: int, radius_m: float) -> tuple[int, int
     return int(rr[i]), int(cc[i])
 
 
-def tpi(dem, cells, grids, radius_m: float) -> np.ndarray:
-    """Topographic position index (m) of the cells: elevation minus the mean within radius_m (from grids)."""
-    mean, _ = grids[radius_m]
-    r, c = cells[:, 0], cells[:, 1]
-    return dem.elevation[r, c] - mean[r, c]
+def tpi(dem, cells, nbhd: Neighbourhood, radius_m: float) -> np.ndarray:
+    """Topographic position index (m) of the cells: elevation minus the mean within radius_m."""
+    mean, _ = nbhd.stats(cells, radius_m)
+    return dem.elevation[cells[:, 0], cells[:, 1]] - mean
 
 
-def terrain_metrics(dem, cells, grids, tpi_radii, relief_radius, prom, high_radius) -> dict:
+def terrain_metrics(dem, cells, nbhd, tpi_radii, relief_radius, prom, high_radius) -> dict:
     """Elevation, TPI at every scale, relative relief, and prominence of the local high point."""
     r, c = cells[:, 0], cells[:, 1]
     out = {"elevation_m": dem.elevation[r, c].astype(float)}
     for radius in tpi_radii:
-        out[f"tpi_{radius / 1000:g}km_m"] = tpi(dem, cells, grids, radius)
-    _, low = grids[relief_radius]
-    out[f"relief_{relief_radius / 1000:g}km_m"] = dem.elevation[r, c] - low[r, c]
+        out[f"tpi_{radius / 1000:g}km_m"] = tpi(dem, cells, nbhd, radius)
+    _, low = nbhd.stats(cells, relief_radius)
+    out[f"relief_{relief_radius / 1000:g}km_m"] = dem.elevation[r, c] - low
     highs = np.array([local_high_point(dem, int(a), int(b), high_radius) for a, b in cells])
     out[f"high_point_{high_radius / 1000:g}km_elevation_m"] = dem.elevation[highs[:, 0], highs[:, 1]].astype(float)
     out[f"high_point_{high_radius / 1000:g}km_prominence_m"] = prom[highs[:, 0], highs[:, 1]].astype(float)

@@ -183,7 +183,8 @@ def build_blocks(res: dict, figs: dict) -> list:
         "station (jammer -> station, one path per jammer). Evaluated for "
         f"{cfg['jam_sites']} sample sites.",
         "Propagation: " + MODEL + "; isotropic antennas.",
-        f"Runtime {fmt(res['runtime_s'], 0)} s; data: " + "; ".join(data["provenance"]["sources"]) + "; "
+        f"Runtime {fmt(res['runtime_s'], 0)} s ("
+        + ", ".join(f"{k} {v:.0f} s" for k, v in res.get("stage_times_s", {}).items()) + "); data: " + "; ".join(data["provenance"]["sources"]) + "; "
         f"terrain {res['provenance']['version']}" + (f", commit {res['provenance']['commit'][:12]}"
                                                      if res["provenance"]["commit"] else "")
         + f", run {res['provenance']['date_utc']}.",

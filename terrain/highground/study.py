@@ -87,6 +87,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
     ``progress(stage, total)`` returns an object with ``update(n)`` and ``close()`` (tqdm-like), or None.
     """
     t_start = time.perf_counter()
+    lap = _StageClock()
     dem = load_dem(cfg.lat, cfg.lon, _reach_m(cfg), search=cfg.dem_search)
     lowland_rule = (f"sample site with topographic position index at {cfg.lowland_tpi_radius_m / 1000:g} km < 0 "
                     f"(lower than the mean elevation within {cfg.lowland_tpi_radius_m / 1000:g} km)")
@@ -99,24 +100,26 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
     towns = [sites.Site(n, la, lo, "town") for n, (la, lo) in cfg.towns.items() if _on(dem, la, lo)]
     everyone = [target, target_high, *towns, *sample]
     cells = metrics.site_cells(dem, everyone)
+    lap("data and sites")
 
     # --- 1. is it high? -------------------------------------------------------------------
-    radii = sorted(set(cfg.tpi_radii_m) | {cfg.relief_radius_m, cfg.lowland_tpi_radius_m})
-    grids = metrics.neighbourhood_grids(dem, radii, row0)
+    nbhd = metrics.Neighbourhood(dem, row0)
     from ..kernels.neighbourhood import prominence
 
     prom = prominence(dem.elevation, dem.void)
-    values = metrics.terrain_metrics(dem, cells, grids, cfg.tpi_radii_m, cfg.relief_radius_m, prom,
+    values = metrics.terrain_metrics(dem, cells, nbhd, cfg.tpi_radii_m, cfg.relief_radius_m, prom,
                                      cfg.town_radius_m)
     lowland_key = f"tpi_{cfg.lowland_tpi_radius_m / 1000:g}km_m"
     if lowland_key not in values:
-        values[lowland_key] = metrics.tpi(dem, cells, grids, cfg.lowland_tpi_radius_m)
+        values[lowland_key] = metrics.tpi(dem, cells, nbhd, cfg.lowland_tpi_radius_m)
     n_fixed = 2 + len(towns)
     is_lowland = values[lowland_key][n_fixed:] < 0
+    lap("terrain metrics")
 
     # --- 2. does it see more? ------------------------------------------------------------------
     values.update(metrics.visibility_metrics(dem, cells, cfg.observer_heights_m, cfg.view_radii_m,
                                              cfg.target_height_m, cfg.refraction))
+    lap("viewsheds")
 
     # --- 3. do signals travel further? ---------------------------------------------------------
     bar = progress("radio coverage", len(everyone)) if progress else None
@@ -125,6 +128,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
                                         freq_mhz=cfg.freq_mhz, progress=bar.update if bar else None))
     if bar:
         bar.close()
+    lap("radio coverage")
 
     # --- 4. is it harder to jam? (uplink: jammer -> drone; downlink: jammer -> station) -----------------
     rng = np.random.default_rng(cfg.seed + 1)
@@ -138,6 +142,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
         values[key] = np.full(len(everyone), np.nan)
         values[key][:n_fixed] = arr[:n_fixed]
         values[key][n_fixed + jam_idx] = arr[n_fixed:]
+    lap("jamming")
 
     # --- statistics ---------------------------------------------------------------------------------
     comparisons = {}
@@ -154,10 +159,10 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
     # --- the town's high point against each sample site's own high point (like with like) ---------------
     high_cells = metrics.sample_high_points(dem, cells[n_fixed:], cfg.town_radius_m)
     high_points = [dict(zip(("lat", "lon"), _lat_lon(dem, r, c), strict=True)) for r, c in high_cells]
-    high_values = metrics.terrain_metrics(dem, high_cells, grids, cfg.tpi_radii_m, cfg.relief_radius_m, prom,
+    high_values = metrics.terrain_metrics(dem, high_cells, nbhd, cfg.tpi_radii_m, cfg.relief_radius_m, prom,
                                           cfg.town_radius_m)
     if lowland_key not in high_values:
-        high_values[lowland_key] = metrics.tpi(dem, high_cells, grids, cfg.lowland_tpi_radius_m)
+        high_values[lowland_key] = metrics.tpi(dem, high_cells, nbhd, cfg.lowland_tpi_radius_m)
     high_values.update(metrics.visibility_metrics(dem, high_cells, cfg.observer_heights_m, cfg.view_radii_m,
                                                   cfg.target_height_m, cfg.refraction))
     high_point_comparison = {
@@ -166,6 +171,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
         for key, arr in high_values.items()}
     for c in high_point_comparison.values():
         c["verdict"] = stats.verdict(c)
+    lap("statistics and high points")
 
     # --- sensitivity ----------------------------------------------------------------------------------
     sens_idx = np.sort(np.random.default_rng(cfg.seed + 2).choice(len(sample), min(cfg.sensitivity_sites,
@@ -176,6 +182,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
     sensitivity = _sensitivity(dem, cfg, sens_sites, sens_low, bar)
     if bar:
         bar.close()
+    lap("sensitivity")
     bar = progress("DEM-error Monte Carlo", len(cfg.dem_error[0]) * cfg.dem_error[1]) if progress else None
     mc_idx = np.sort(np.random.default_rng(cfg.seed + 3).choice(len(sample), min(cfg.dem_error[2], len(sample)),
                                                                 replace=False))
@@ -183,6 +190,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
                                           np.random.default_rng(cfg.seed + 4), bar)
     if bar:
         bar.close()
+    lap("DEM-error Monte Carlo")
 
     # --- total visibility map ---------------------------------------------------------------------------
     tv_radius, tv_h, tv_t = cfg.total_vis
@@ -194,6 +202,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
                            method="checked")
     tr, tc = sub.index(cfg.lat, cfg.lon)
     total_pct = stats.percentile_of(float(total[tr, tc]), total[np.isfinite(total)])
+    lap("total visibility")
 
     results = {
         "title": f"Does {cfg.name} hold the high ground?" + (" (quick run)" if cfg.quick else ""),
@@ -233,12 +242,26 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
                              "site_km2": _num(total[tr, tc]), "site_percentile_in_area": total_pct,
                              "area_median_km2": _num(np.nanmedian(total)), "area_max_km2": _num(np.nanmax(total))},
         "runtime_s": time.perf_counter() - t_start,
+        "stage_times_s": lap.times,
     }
     results["verdict"] = verdicts(results, cfg)
     arrays = {"dem": dem, "study_dem": sub, "total_visibility": total, "prominence": prom,
               "sample": sample, "is_lowland": is_lowland, "towns": towns, "target": target,
               "target_high": target_high}
     return results, arrays
+
+
+class _StageClock:
+    """``lap(name)`` records the wall time (s) since the previous lap under ``name``; ``times`` keeps them."""
+
+    def __init__(self):
+        self.times = {}
+        self._t = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.times[name] = now - self._t
+        self._t = now
 
 
 def _on(dem, lat, lon) -> bool:
@@ -288,8 +311,8 @@ def _key_metrics(dem, cfg, site_list):
                      k_factor=cfg.k_factor, freq_mhz=cfg.freq_mhz, path_metrics=False).stats["los_area_km2"]
             for s in site_list]),
     }
-    grids = metrics.neighbourhood_grids(dem, (cfg.lowland_tpi_radius_m,), cells[0, 0])
-    out[f"tpi_{cfg.lowland_tpi_radius_m / 1000:g}km_m"] = metrics.tpi(dem, cells, grids, cfg.lowland_tpi_radius_m)
+    nbhd = metrics.Neighbourhood(dem, cells[0, 0])
+    out[f"tpi_{cfg.lowland_tpi_radius_m / 1000:g}km_m"] = metrics.tpi(dem, cells, nbhd, cfg.lowland_tpi_radius_m)
     return out
 
 
