@@ -167,10 +167,17 @@ STUDY_LOWLAND_TPI_RADIUS_M = 10_000.0
 STUDY_OBSERVER_HEIGHTS_M = (2.0, 10.0, 30.0)
 STUDY_VIEW_RADII_M = (5_000.0, 10_000.0, 20_000.0)
 STUDY_TARGET_HEIGHT_M = 2.0
+#: The study's many-observer viewshed kernel: "fast" (lockstep R2, as terrain viewshed's default; its areas
+#: differ from the exact "checked" ones by < 0.2 % per site, benchmarks: --only study) - ten times cheaper
+#: on 1" data, where the study runs some 10,000 viewsheds.
+STUDY_VIEW_METHOD = "fast"
 #: Radio: ground-station height (m), drone heights (m), radius (m).
 STUDY_TX_HEIGHT_M = 2.0
 STUDY_DRONE_HEIGHTS_M = (50.0, 100.0, 300.0)
 STUDY_RADIO_RADIUS_M = 30_000.0
+#: Per-cell path metrics (Fresnel clearance, path loss, jamming) in the study run on the DEM block-averaged
+#: to about this cell size (m) where the data are finer (1" and 3" SRTM); LOS keeps the data's resolution.
+STUDY_PATH_CELL_M = 600.0
 #: Jamming: ring of jammers (count, distance m) around each control station; drone height (m);
 #: (height m, EIRP dBm) of control station and jammers; the link area radius (m); sites evaluated.
 STUDY_JAM_RING = (8, 15_000.0)
@@ -185,6 +192,10 @@ STUDY_JAM_RADIUS_M = 20_000.0
 STUDY_JAM_SITES = 120
 #: Total-visibility map: radius (m), observer and target heights (m).
 STUDY_TOTAL_VIS = (10_000.0, 10.0, 2.0)
+#: The study's total-visibility map: per-cell exact viewsheds while its radius spans fewer cells than this,
+#: else the sector method on a lattice of at most STUDY_TOTAL_MAX_OBSERVERS observers.
+STUDY_TOTAL_SECTOR_MIN_CELLS = 30
+STUDY_TOTAL_MAX_OBSERVERS = 1_000_000
 #: Published absolute vertical accuracy of each kind of elevation data, as linear error at 90 % (LE90, m),
 #: with its source. The DEM-error Monte Carlo uses the error of the data actually loaded.
 DEM_VERTICAL_LE90_M = {
@@ -199,6 +210,9 @@ DEM_VERTICAL_LE90_M = {
 DEM_VERTICAL_LE90_UNKNOWN = (30.0, "unknown data: 30 m LE90 assumed (the DTED Level 0/1 specification)")
 #: LE90 / RMSE for Gaussian error (the 90 % two-sided quantile of a standard normal).
 LE90_PER_SIGMA = 1.6449
+#: The DEM-error Monte Carlo runs on the data block-averaged to about this cell size (m) where they are
+#: finer (1" SRTM -> 3"): 6,000 viewsheds and LOS maps; the error field keeps the data's own RMSE.
+STUDY_MC_CELL_M = 75.0
 #: DEM error Monte Carlo: correlation lengths of the error field (m; the first is the main case, the
 #: others vary it: SRTM's errors are correlated over ~1-10 km, Rodriguez et al. 2006 fig. 9), runs per
 #: length, comparison sites per run. The RMSE comes from DEM_VERTICAL_LE90_M for the data in use.

@@ -30,7 +30,8 @@ def _fast_task(elev, void, geographic, row_coord, col_coord, scales, obs_rows, o
     """One tile, fast method: visible area (m^2) of each of its observers (runs on a worker)."""
     return count_kernels.visible_area(
         elev, void, geographic, row_coord, col_coord, scales, constants.WGS84_A_M, constants.WGS84_E2,
-        obs_rows, obs_cols, z0, half_r, half_c, cell_area, target_m, inv_2reff, radius_m, margin_m, 1)
+        obs_rows, obs_cols, z0, half_r, half_c, cell_area, target_m, inv_2reff, np.array([radius_m]), margin_m, 1,
+        False, 0.0, 0)[:, 0]
 
 
 def _sector_task(elev, grid, obs_rows, c_first, c_end, stride, observer_m, target_m, inv_2reff, radius_m, n_dir):

@@ -36,3 +36,18 @@ def write_hgt(directory, name: str, elevation: np.ndarray) -> Path:
 def hgt_tile(directory, name: str, *, side: int = 1201, seed: int = 0, relief_m: float = 300.0) -> Path:
     """A seeded fractal SRTM tile in the real .hgt format."""
     return write_hgt(directory, name, fractal_terrain(side, side, seed=seed, relief_m=relief_m))
+
+
+def srtm1_block(directory, south: int, west: int, *, seed: int = 15, relief_m: float = 300.0) -> list[Path]:
+    """Nine seeded fractal 1" tiles (3 x 3 degrees from south/west, integer degrees) that share their edge
+    rows and columns, as real neighbouring SRTM tiles do: one 10801 x 10801 surface cut into .hgt files."""
+    n = 3601
+    surface = fractal_terrain(3 * n - 2, 3 * n - 2, seed=seed, relief_m=relief_m)
+    paths = []
+    for i in range(3):  # rows north -> south
+        for j in range(3):
+            lat, lon = south + 2 - i, west + j
+            name = f"{'N' if lat >= 0 else 'S'}{abs(lat):02d}{'E' if lon >= 0 else 'W'}{abs(lon):03d}"
+            r0, c0 = i * (n - 1), j * (n - 1)
+            paths.append(write_hgt(directory, name, surface[r0 : r0 + n, c0 : c0 + n]))
+    return paths

@@ -123,3 +123,47 @@ def test_cli_highground_quick_on_the_embedded_data(tmp_path):
     assert (tmp_path / "report.html").exists() and (tmp_path / "results.json").exists()
     bad = CliRunner().invoke(cli, ["highground", "--site", "95,37", "--out", str(tmp_path)])
     assert bad.exit_code == 1 and "latitude" in bad.stderr
+
+
+def test_neighbourhood_stats_are_disc_means_and_minima_at_the_cells_asked_for():
+    from helpers import make_dem
+    from synthetic import fractal_terrain
+
+    from terrain.highground.metrics import Neighbourhood, disc_offsets
+
+    z = fractal_terrain(90, 70, seed=3)
+    void = np.zeros(z.shape, bool)
+    void[40:44, 10:30] = True
+    dem = make_dem(z, cell_m=25.0, void=void)
+    cells = np.array([(0, 0), (45, 35), (89, 69), (41, 5), (10, 60)])
+    mean, low = Neighbourhood(dem, 45).stats(cells, 300.0)
+    dr, dc = disc_offsets(dem, 45, 300.0)
+    for (r, c), m, lo in zip(cells, mean, low, strict=True):
+        rr, cc = r + dr, c + dc
+        ok = (rr >= 0) & (rr < 90) & (cc >= 0) & (cc < 70)
+        vals = dem.elevation[rr[ok], cc[ok]][~dem.void[rr[ok], cc[ok]]].astype(float)
+        assert m == pytest.approx(vals.mean(), rel=1e-9) and lo == pytest.approx(vals.min())
+
+
+def test_fine_data_total_visibility_is_a_sector_lattice_through_the_site(monkeypatch):
+    from types import SimpleNamespace
+
+    from helpers import make_dem
+    from synthetic import fractal_terrain
+
+    from terrain import constants
+    from terrain.highground import study
+    from terrain.total import total_viewshed
+
+    dem = make_dem(fractal_terrain(150, 160, seed=4), cell_m=10.0)
+    lon, lat = dem.cell_center_lonlat(77, 83)
+    cfg = SimpleNamespace(lat=float(lat), lon=float(lon), total_vis=(500.0, 10.0, 2.0), refraction=0.13)
+    monkeypatch.setattr(constants, "STUDY_TOTAL_MAX_OBSERVERS", 1000)
+    total, how = study._total_visibility(dem, cfg)
+    s = how["stride"]
+    assert how["method"] == "sector" and s == 5
+    every = total_viewshed(dem, 500.0, observer_height=10.0, target_height=2.0, refraction=0.13, method="sector")
+    assert total[77, 83] == pytest.approx(every[77, 83], rel=1e-6)
+    assert np.all(total[77 - s // 2:78 + s // 2, 83 - s // 2:84 + s // 2] == total[77, 83])
+    assert np.isfinite(total).all()
+    assert len(np.unique(total)) <= (150 // s + 1) * (160 // s + 1)

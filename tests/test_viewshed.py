@@ -342,6 +342,48 @@ def test_viewshed_count_is_the_sum_of_single_viewsheds_and_thread_independent():
     np.testing.assert_array_equal(one, got)
 
 
+def test_fast_viewshed_count_is_the_sum_of_single_fast_viewsheds():
+    """The many-observer lockstep path casts the same rays as viewshed's default, edge windows included."""
+    dem = make_dem(fractal_terrain(160, 140, seed=13), cell_m=30.0)
+    cells = [(10, 10), (80, 70), (150, 5), (0, 139), (79, 71)]
+    kw = dict(observer_height=5.0, target_height=1.0, radius_m=1500.0)
+    expected = sum(_vs(dem, r, c, **kw).visible.astype(np.int32) for r, c in cells)
+    got = terrain.viewshed_count(dem, [cell_xy(dem, r, c) for r, c in cells], coords="dem", method="fast", **kw)
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("method", ["fast", "checked"])
+def test_visible_areas_by_radius_equal_single_viewsheds_at_each_radius(method):
+    from terrain.viewshed import visible_areas, visible_areas_by_radius
+
+    dem = make_dem(fractal_terrain(200, 180, seed=14), cell_m=30.0)
+    cells = np.array([(100, 90), (5, 170), (199, 0), (60, 30)])
+    kw = dict(observer_height=8.0, target_height=2.0, method=method)
+    radii = (600.0, 1500.0, 2700.0)
+    got = visible_areas_by_radius(dem, cells, radii, **kw)
+    for radius in radii:
+        single = [_vs(dem, r, c, radius_m=radius, **kw).stats["visible_area_km2"] for r, c in cells]
+        # exact visibility does not depend on the radius that clips it; the fast kernel's rays go to the edge
+        # of the window, so its smaller radii (from the largest radius' run) differ slightly from own runs
+        exact_here = method == "checked" or radius == radii[-1]
+        np.testing.assert_allclose(got[radius], single, rtol=1e-9 if exact_here else 0.01)
+        np.testing.assert_allclose(visible_areas(dem, cells, radius_m=radius, **kw), single, rtol=1e-9)
+    assert got[600.0].max() < got[2700.0].max()
+    with pytest.raises(InvalidParameterError, match="checked or fast"):
+        visible_areas(dem, cells, method="exact")
+
+
+def test_viewshed_without_grids_keeps_stats_and_horizon():
+    dem = make_dem(fractal_terrain(120, 120, seed=15), cell_m=30.0)
+    full = _vs(dem, 60, 60, observer_height=5.0, radius_m=1500.0)
+    bare = terrain.viewshed(dem, *cell_xy(dem, 60, 60), coords="dem", observer_height=5.0, radius_m=1500.0,
+                            grids=False)
+    assert bare.visible is None and bare.min_visible_height_m is None
+    np.testing.assert_array_equal(bare.horizon_m, full.horizon_m)
+    assert {k: v for k, v in bare.stats.items() if k != "kernel_seconds"} == \
+        {k: v for k, v in full.stats.items() if k != "kernel_seconds"}
+
+
 def _lockstep(dem, row, col, h, target, unsure, nudge_rows=0.0):
     """The fast kernel called directly (observer cell (row, col), eye h m, target m, re-walk threshold unsure);
     nudge_rows scales row i's east scale by 1 + nudge_rows x i. Returns (vis, mvh, cells walked, whether the

@@ -11,10 +11,11 @@ import math
 
 import numpy as np
 
+from .. import constants as C
 from .. import geodesy
 from ..kernels import neighbourhood
 from ..radio import coverage
-from ..viewshed import visible_areas
+from ..viewshed import viewshed, visible_areas_by_radius
 
 
 def site_cells(dem, sites) -> np.ndarray:
@@ -88,28 +89,54 @@ def terrain_metrics(dem, cells, nbhd, tpi_radii, relief_radius, prom, high_radiu
 
 
 def visibility_metrics(dem, cells, heights_m, radii_m, target_m, refraction) -> dict:
-    """Visible area (km^2) within each radius for each observer height (fast kernel, all sites at once)."""
+    """Visible area (km^2) within each radius for each observer height: one viewshed per site and height, to
+    the largest radius (method constants.STUDY_VIEW_METHOD, all sites at once)."""
     out = {}
     for h in heights_m:
+        areas = visible_areas_by_radius(dem, cells, radii_m, observer_height=h, target_height=target_m,
+                                        refraction=refraction, method=C.STUDY_VIEW_METHOD)
         for radius in radii_m:
-            out[f"viewshed_{h:g}m_{radius / 1000:g}km_km2"] = visible_areas(
-                dem, cells, observer_height=h, target_height=target_m, radius_m=radius, refraction=refraction)
+            out[f"viewshed_{h:g}m_{radius / 1000:g}km_km2"] = areas[float(radius)]
     return out
 
 
-def radio_metrics(dem, sites, drone_heights_m, *, tx_height, radius_m, k_factor, fresnel, freq_mhz, progress=None):
-    """Per site and drone height: LOS area, Fresnel-clear area (km^2) and median per-azimuth LOS range (km)."""
+def radio_path_dem(dem):
+    """The DEM the per-cell path metrics (Fresnel clearance, path loss, jamming) run on: ``dem`` itself, or
+    on data finer than about constants.STUDY_PATH_CELL_M, ``dem`` block-averaged to about that cell size.
+
+    Those metrics walk a whole profile for every cell (cost ~ radius^3 / cell^3: 160 s for one 30 km map on
+    1" data); line of sight stays at the DEM's own resolution.
+    """
+    factor = int(round(C.STUDY_PATH_CELL_M / float(np.mean(dem.mean_cell_size_m))))
+    return coarsen(dem, factor) if factor >= 2 else dem
+
+
+def radio_metrics(dem, sites, drone_heights_m, *, tx_height, radius_m, k_factor, fresnel, freq_mhz, progress=None,
+                  path_dem=None):
+    """Per site and drone height: LOS area, Fresnel-clear area (km^2) and median per-azimuth LOS range (km).
+
+    LOS on ``dem``; the Fresnel-clear area on ``path_dem`` (default: ``dem``; see ``radio_path_dem``).
+    """
+    path_dem = dem if path_dem is None else path_dem
     keys = []
     for h in drone_heights_m:
         keys += [f"radio_los_{h:g}m_km2", f"radio_fresnel_{h:g}m_km2", f"radio_median_range_{h:g}m_km"]
     out = {k: np.empty(len(sites)) for k in keys}
     for i, s in enumerate(sites):
         for h in drone_heights_m:
-            res = coverage(dem, s.lat, s.lon, tx_height=tx_height, rx_height=h, radius_m=radius_m, k_factor=k_factor,
-                           fresnel=fresnel, freq_mhz=freq_mhz)
-            out[f"radio_los_{h:g}m_km2"][i] = res.stats["los_area_km2"]
+            kw = dict(tx_height=tx_height, rx_height=h, radius_m=radius_m, k_factor=k_factor, fresnel=fresnel,
+                      freq_mhz=freq_mhz)
+            if path_dem is dem:
+                res = coverage(dem, s.lat, s.lon, **kw)
+                los_km2, median_m = res.stats["los_area_km2"], res.stats["median_los_range_m"]
+            else:  # LOS alone on the fine DEM, as coverage computes it, without its DEM-sized grids
+                los = viewshed(dem, s.lat, s.lon, observer_height=tx_height, target_height=h, radius_m=radius_m,
+                               refraction=1.0 - 1.0 / k_factor, grids=False)
+                los_km2, median_m = los.stats["visible_area_km2"], float(np.median(los.horizon_m))
+                res = coverage(path_dem, s.lat, s.lon, **kw)
+            out[f"radio_los_{h:g}m_km2"][i] = los_km2
             out[f"radio_fresnel_{h:g}m_km2"][i] = res.stats["fresnel_clear_area_km2"]
-            out[f"radio_median_range_{h:g}m_km"][i] = res.stats["median_los_range_m"] / 1000
+            out[f"radio_median_range_{h:g}m_km"][i] = median_m / 1000
         if progress:
             progress(1)
     return out

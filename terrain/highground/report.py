@@ -170,11 +170,19 @@ def build_blocks(res: dict, figs: dict) -> list:
         "Statistics: " + res["rules"]["percentile"] + "; " + res["rules"]["ci"] + ".",
         f"Viewsheds: observer {', '.join(f'{h:g}' for h in cfg['observer_heights_m'])} m, target "
         f"{cfg['target_height_m']:g} m above ground, refraction k = {cfg['refraction']:.4f} (light), earth curvature "
-        "on; per-site areas by terrain.visible_areas and the total-visibility map by method \"checked\" (R2 sweep "
-        "with exact re-checks, equal to exact R3), so they equal `terrain viewshed --method checked`.",
+        "on; per-site areas by terrain.visible_areas_by_radius, method \"" + res["rules"].get(
+            "viewshed_method", "checked") + "\" (one viewshed per site and height to the largest radius; \"fast\" is "
+        "`terrain viewshed`'s default, within 0.2 % of the exact areas, benchmarks workload study); the "
+        "total-visibility map by method \"" + res["total_visibility"].get("method", "checked") + "\""
+        + (f" on every {res['total_visibility']['stride']}th cell" if res["total_visibility"].get("stride", 1) > 1
+           else "") + ".",
         f"Radio: ground station {cfg['tx_height_m']:g} m, drones {', '.join(f'{h:g}' for h in cfg['drone_heights_m'])}"
         f" m, {cfg['freq_mhz']:g} MHz, K = {cfg['k_factor']:.4g}, {cfg['fresnel']:.0%} Fresnel clearance, radius "
-        f"{cfg['radio_radius_m'] / 1000:g} km (terrain.coverage).",
+        f"{cfg['radio_radius_m'] / 1000:g} km (terrain.coverage). Line of sight on the data's own cells; the "
+        "per-cell path metrics (Fresnel clearance, path loss, and so jamming) on "
+        + (data["path_metrics_resolution"] + " (the data block-averaged: each cell walks its whole profile)"
+           if data.get("path_metrics_resolution", data["resolution"]) != data["resolution"] else "the same cells")
+        + ".",
         f"Jamming: control station {cfg['jam_control'][0]:g} m / {cfg['jam_control'][1]:g} dBm (uplink); drone "
         f"transmitter {cfg['jam_drone_eirp_dbm']:g} dBm (downlink); jammers {cfg['jam_jammer'][0]:g} m / "
         f"{cfg['jam_jammer'][1]:g} dBm on a ring of {cfg['jam_ring'][0]} at {cfg['jam_ring'][1] / 1000:g} km, one "
@@ -233,7 +241,11 @@ def build_blocks(res: dict, figs: dict) -> list:
         f"Vertical error of the data in use: {fmt(mc_all['le90_m'], 0)} m LE90 = {fmt(mc_all['rmse_m'])} m RMSE "
         f"({mc_all['rmse_source']}). Each run adds a {mc_all['field']} with that RMSE to the DEM and ranks the site "
         f"among the same {mc_all['sites']} sample sites. Test: {mc_all['test']}. The correlation length of the "
-        "error is not published for these data, so it is varied.")),
+        "error is not published for these data, so it is varied."
+        + ("" if mc_all.get("run_on", "the data as loaded") == "the data as loaded" else
+           f" The runs use the DEM block-averaged to {mc_all['run_on']} (thousands of viewsheds and LOS maps), "
+           "with the error field of the data's own RMSE; the baseline column is on that grid too.")
+    )),
         ("table", ["error correlation", "metric", "percentile without error", "P(top quartile)",
                    "percentile 95% interval", "runs"], rows)]
     hp = res["high_point_comparison"]
@@ -309,13 +321,14 @@ def write_outputs(res: dict, arrays: dict, out_dir, progress=None) -> dict:
                           f"{dem.resolution}")
     figs["total_visibility"] = (p, "Total visibility: bright cells see the most; the site is marked.")
     h_drone = 100.0 if 100.0 in cfg["drone_heights_m"] else cfg["drone_heights_m"][0]
-    cov = coverage(dem, cfg["lat"], cfg["lon"], tx_height=cfg["tx_height_m"], rx_height=h_drone,
+    pdem = arrays.get("path_dem", dem)
+    cov = coverage(pdem, cfg["lat"], cfg["lon"], tx_height=cfg["tx_height_m"], rx_height=h_drone,
                    radius_m=cfg["radio_radius_m"], k_factor=cfg["k_factor"], freq_mhz=cfg["freq_mhz"])
     p = out / "coverage.png"
-    plot.raster_map(dem, np.where(cov.los, cov.rx_power_dbm, np.nan), p, cmap="plasma", label="received power (dBm)",
-                    marks=[(*_xy(dem, cfg["lat"], cfg["lon"]), name, "station")],
+    plot.raster_map(pdem, np.where(cov.los, cov.rx_power_dbm, np.nan), p, cmap="plasma", label="received power (dBm)",
+                    marks=[(*_xy(pdem, cfg["lat"], cfg["lon"]), name, "station")],
                     title=f"Radio LOS from a {cfg['tx_height_m']:g} m station at {name} to a drone at {h_drone:g} m, "
-                          f"{cfg['freq_mhz']:g} MHz, K={cfg['k_factor']:.3g} - {dem.resolution}")
+                          f"{cfg['freq_mhz']:g} MHz, K={cfg['k_factor']:.3g} - {pdem.resolution}")
     figs["coverage"] = (p, f"Where a drone at {h_drone:g} m has radio line of sight to a ground station in {name}.")
     from .. import geodesy
 
@@ -323,19 +336,19 @@ def write_outputs(res: dict, arrays: dict, out_dir, progress=None) -> dict:
     jammers = [(*geodesy.destination(cfg["lat"], cfg["lon"], 360.0 * j / n_j, ring), *cfg["jam_jammer"])
                for j in range(n_j)]
     for direction in ("uplink", "downlink"):
-        jm = jamming_margin(dem, (cfg["lat"], cfg["lon"]), jammers[:1], control_height=cfg["jam_control"][0],
+        jm = jamming_margin(pdem, (cfg["lat"], cfg["lon"]), jammers[:1], control_height=cfg["jam_control"][0],
                             control_eirp_dbm=cfg["jam_control"][1], drone_height=cfg["jam_drone_height_m"],
                             freq_mhz=cfg["freq_mhz"], radius_m=cfg["jam_radius_m"], k_factor=cfg["k_factor"],
                             direction=direction, drone_eirp_dbm=cfg["jam_drone_eirp_dbm"],
                             processing_gain_db=cfg["jam_processing_gain_db"])
         p = out / f"jamming_{direction}.png"
         where = "at the drone" if direction == "uplink" else "at the station, for a drone in each cell"
-        plot.raster_map(dem, jm.sj_db, p, cmap="RdYlGn", vmin=-30, vmax=30, label=f"S/J {where} (dB)",
-                        marks=[(*_xy(dem, cfg["lat"], cfg["lon"]), f"station ({name})", "station"),
-                               (*_xy(dem, *jammers[0][:2]), "jammer", "jammer")],
+        plot.raster_map(pdem, jm.sj_db, p, cmap="RdYlGn", vmin=-30, vmax=30, label=f"S/J {where} (dB)",
+                        marks=[(*_xy(pdem, cfg["lat"], cfg["lon"]), f"station ({name})", "station"),
+                               (*_xy(pdem, *jammers[0][:2]), "jammer", "jammer")],
                         title=f"{direction.capitalize()} S/J {where}, drone at {cfg['jam_drone_height_m']:g} m: "
                               f"station at {name}, one jammer of the ring (due north, {ring / 1000:g} km, "
-                              f"{jammers[0][3]:g} dBm, {jammers[0][2]:g} m) - {dem.resolution}")
+                              f"{jammers[0][3]:g} dBm, {jammers[0][2]:g} m) - {pdem.resolution}")
         figs[f"jamming_{direction}"] = (p, f"{direction.capitalize()} signal-to-jamming ratio against the ring's "
                                            "northern jammer (black cross); green: the link holds; blue triangle: "
                                            "the station.")

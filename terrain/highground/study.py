@@ -11,8 +11,8 @@ import numpy as np
 from .. import constants as C
 from ..elevation import load_dem
 from ..errors import InvalidParameterError, MissingElevationError
-from ..radio import coverage
 from ..tiles import embedded_dem_dir
+from ..viewshed import visible_areas
 from . import metrics, sites, stats, uncertainty
 from .verdict import verdicts
 
@@ -123,9 +123,11 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
 
     # --- 3. do signals travel further? ---------------------------------------------------------
     bar = progress("radio coverage", len(everyone)) if progress else None
+    path_dem = metrics.radio_path_dem(dem)
     values.update(metrics.radio_metrics(dem, everyone, cfg.drone_heights_m, tx_height=cfg.tx_height_m,
                                         radius_m=cfg.radio_radius_m, k_factor=cfg.k_factor, fresnel=cfg.fresnel,
-                                        freq_mhz=cfg.freq_mhz, progress=bar.update if bar else None))
+                                        freq_mhz=cfg.freq_mhz, progress=bar.update if bar else None,
+                                        path_dem=path_dem))
     if bar:
         bar.close()
     lap("radio coverage")
@@ -135,7 +137,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
     jam_idx = np.sort(rng.choice(len(sample), size=min(cfg.jam_sites, len(sample)), replace=False))
     jam_sites = [target, target_high, *towns] + [sample[i] for i in jam_idx]
     bar = progress("jamming", len(jam_sites)) if progress else None
-    jam_vals = _jamming(dem, cfg, jam_sites, bar.update if bar else None)
+    jam_vals = _jamming(path_dem, cfg, jam_sites, bar.update if bar else None)
     if bar:
         bar.close()
     for key, arr in jam_vals.items():
@@ -179,7 +181,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
     sens_sites = [target] + [sample[i] for i in sens_idx]
     sens_low = is_lowland[sens_idx]
     bar = progress("sensitivity", 6) if progress else None  # baseline, K x2, light k, two resolutions
-    sensitivity = _sensitivity(dem, cfg, sens_sites, sens_low, bar)
+    sensitivity = _sensitivity(dem, path_dem, cfg, sens_sites, sens_low, bar)
     if bar:
         bar.close()
     lap("sensitivity")
@@ -193,13 +195,8 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
     lap("DEM-error Monte Carlo")
 
     # --- total visibility map ---------------------------------------------------------------------------
-    tv_radius, tv_h, tv_t = cfg.total_vis
     sub = _study_window(dem, cfg)
-    from ..total import total_viewshed
-
-    # "checked": exact per-observer areas; at ~1 km cells a 10 km radius spans too few cells for the sector estimate
-    total = total_viewshed(sub, tv_radius, observer_height=tv_h, target_height=tv_t, refraction=cfg.refraction,
-                           method="checked")
+    total, tv_method = _total_visibility(sub, cfg)
     tr, tc = sub.index(cfg.lat, cfg.lon)
     total_pct = stats.percentile_of(float(total[tr, tc]), total[np.isfinite(total)])
     lap("total visibility")
@@ -212,6 +209,8 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
         "data": {
             "resolution": dem.resolution, "note": dem.resolution_note, "sources": list(dem.sources),
             "cell_size_m": list(dem.mean_cell_size_m), "shape": list(dem.shape), "void_cells": dem.void_count,
+            "path_metrics_resolution": path_dem.resolution,
+            "path_metrics_cell_size_m": list(path_dem.mean_cell_size_m),
             "provenance": _provenance(dem),
             "vertical_error": uncertainty.data_vertical_error(dem.resolution),
             "site_ground": _site_ground(dem, row0, col0, cfg),
@@ -222,6 +221,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
                        f"(seed {cfg.seed}), excluding {cfg.exclude_m / 1000:g} km around the site itself"),
             "lowland": lowland_rule,
             "town_high_point": f"highest DEM cell within {cfg.town_radius_m / 1000:g} km of the town centre",
+            "viewshed_method": C.STUDY_VIEW_METHOD,
             "percentile": "mid-rank percentile of the value among the sample (0-100)",
             "ci": f"bootstrap over lowland sites, {cfg.bootstrap} resamples, 2.5 and 97.5 percentiles",
         },
@@ -238,14 +238,15 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
                                   "comparisons": high_point_comparison, "sample_high_points": high_points},
         "sensitivity": sensitivity,
         "monte_carlo": monte_carlo,
-        "total_visibility": {"radius_m": tv_radius, "observer_height_m": tv_h, "target_height_m": tv_t,
+        "total_visibility": {"radius_m": cfg.total_vis[0], "observer_height_m": cfg.total_vis[1],
+                             "target_height_m": cfg.total_vis[2], **tv_method,
                              "site_km2": _num(total[tr, tc]), "site_percentile_in_area": total_pct,
                              "area_median_km2": _num(np.nanmedian(total)), "area_max_km2": _num(np.nanmax(total))},
         "runtime_s": time.perf_counter() - t_start,
         "stage_times_s": lap.times,
     }
     results["verdict"] = verdicts(results, cfg)
-    arrays = {"dem": dem, "study_dem": sub, "total_visibility": total, "prominence": prom,
+    arrays = {"dem": dem, "path_dem": path_dem, "study_dem": sub, "total_visibility": total, "prominence": prom,
               "sample": sample, "is_lowland": is_lowland, "towns": towns, "target": target,
               "target_high": target_high}
     return results, arrays
@@ -296,6 +297,35 @@ def _study_window(dem, cfg):
     return dem.window(r_top, r_bot + 1, c_left, c_right + 1)
 
 
+def _total_visibility(sub, cfg) -> tuple[np.ndarray, dict]:
+    """Visible area (km^2) from every cell of the study window, and how it was computed.
+
+    Where the radius spans fewer than STUDY_TOTAL_SECTOR_MIN_CELLS cells (DTED0), every cell's own viewshed
+    ("checked", equal to exact; the sector estimate needs more cells per radius). Finer data: the sector
+    method on a lattice of every ``stride``-th cell (at most STUDY_TOTAL_MAX_OBSERVERS observers, anchored
+    so that the site is on it); every other cell shows its nearest lattice cell's value.
+    """
+    from ..total import total_viewshed
+
+    radius, h, t = cfg.total_vis
+    kw = dict(observer_height=h, target_height=t, refraction=cfg.refraction)
+    if radius / float(max(sub.mean_cell_size_m)) < C.STUDY_TOTAL_SECTOR_MIN_CELLS:
+        return total_viewshed(sub, radius, method="checked", **kw), {"method": "checked", "stride": 1}
+    stride = max(1, math.ceil(math.sqrt(sub.elevation.size / C.STUDY_TOTAL_MAX_OBSERVERS)))
+    tr, tc = sub.index(cfg.lat, cfg.lon)
+    r_first, c_first = tr % stride, tc % stride
+    lattice = total_viewshed(sub.window(r_first, sub.shape[0], c_first, sub.shape[1]), radius,
+                             method="sector", stride=stride, **kw)[::stride, ::stride]
+    # every cell takes its nearest lattice cell
+    near_r = np.clip(np.rint((np.arange(sub.shape[0]) - r_first) / stride), 0, lattice.shape[0] - 1).astype(int)
+    near_c = np.clip(np.rint((np.arange(sub.shape[1]) - c_first) / stride), 0, lattice.shape[1] - 1).astype(int)
+    total = lattice[near_r[:, None], near_c[None, :]]
+    total[sub.void] = np.nan
+    return total, {"method": "sector", "stride": stride,
+                   "note": f"sector method on every {stride}th cell (row and column); every other cell shows "
+                           "its nearest lattice cell's value"}
+
+
 def _key_metrics(dem, cfg, site_list):
     """The headline metrics for sensitivity runs: viewshed 10 m / 20 km, radio LOS 100 m, TPI 10 km."""
     cells = metrics.site_cells(dem, site_list)
@@ -306,10 +336,10 @@ def _key_metrics(dem, cfg, site_list):
         f"viewshed_{h_view:g}m_{r_view / 1000:g}km_km2": metrics.visibility_metrics(
             dem, cells, (h_view,), (r_view,), cfg.target_height_m, cfg.refraction)[
             f"viewshed_{h_view:g}m_{r_view / 1000:g}km_km2"],
-        f"radio_los_{h_drone:g}m_km2": np.array([
-            coverage(dem, s.lat, s.lon, tx_height=cfg.tx_height_m, rx_height=h_drone, radius_m=cfg.radio_radius_m,
-                     k_factor=cfg.k_factor, freq_mhz=cfg.freq_mhz, path_metrics=False).stats["los_area_km2"]
-            for s in site_list]),
+        # radio LOS as terrain.coverage computes it (eye = station, target = drone, k = 1 - 1/K), all sites at once
+        f"radio_los_{h_drone:g}m_km2": visible_areas(
+            dem, cells, observer_height=cfg.tx_height_m, target_height=h_drone, radius_m=cfg.radio_radius_m,
+            refraction=1.0 - 1.0 / cfg.k_factor, method="fast"),
     }
     nbhd = metrics.Neighbourhood(dem, cells[0, 0])
     out[f"tpi_{cfg.lowland_tpi_radius_m / 1000:g}km_m"] = metrics.tpi(dem, cells, nbhd, cfg.lowland_tpi_radius_m)
@@ -374,7 +404,7 @@ def _rank(vals: dict, lowland) -> dict:
     return out
 
 
-def _sensitivity(dem, cfg, site_list, lowland, bar) -> dict:
+def _sensitivity(dem, path_dem, cfg, site_list, lowland, bar) -> dict:
     from dataclasses import replace
 
     out = {"sites": len(site_list) - 1, "baseline": _rank(_key_metrics(dem, cfg, site_list), lowland)}
@@ -393,7 +423,7 @@ def _sensitivity(dem, cfg, site_list, lowland, bar) -> dict:
                                         **_rank(_key_metrics(coarse, cfg, site_list), lowland)}
         if bar:
             bar.update(1)
-    out.update(_jamming_sensitivity(dem, cfg, site_list, lowland))
+    out.update(_jamming_sensitivity(path_dem, cfg, site_list, lowland))
     if dem.arcsec is not None and dem.arcsec < 30 - 1e-6:  # finer data in use: compare with the embedded DTED0
         try:
             dted = load_dem(cfg.lat, cfg.lon, _reach_m(cfg), search=[embedded_dem_dir()])

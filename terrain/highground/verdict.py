@@ -132,7 +132,9 @@ def bottom_line(res: dict, cfg, v: dict) -> str:
     diff = station["difference_from_lowland_median_db"]
     parts.append(f"on jamming it is {jam}" + (f" ({diff:+.0f} dB of jamming at the station against the "
                                               "lowland median)" if diff is not None else ""))
-    return ("Bottom line: on " + data["resolution"] + f" data (~{max(data['cell_size_m']) / 1000:.1f} km cells), "
+    cell = max(data["cell_size_m"])
+    size = f"{cell / 1000:.1f} km" if cell >= 500 else f"{cell:.0f} m"
+    return ("Bottom line: on " + data["resolution"] + f" data (~{size} cells), "
             + "; ".join(parts) + ". The claim is "
             + ("supported" if len(robust) == 3 else "partly supported" if robust else
                "plausible but not established" if fragile else "not supported") + " by these data.")

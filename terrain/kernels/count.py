@@ -1,25 +1,32 @@
 """Many observers: cumulative viewshed (how many observers see each cell) and visible area per observer.
 
-Parallel over observers; each observer runs the serial fast kernel on its radius window only, so the
-cost grows with radius^2, not with the grid. Counts are summed from per-chunk planes and areas are
+Parallel over observers; each observer runs a serial kernel on its radius window only, so the cost grows
+with radius^2, not with the grid: the R2 sweep with exact re-checks (``sweep.fast_viewshed_serial``, equal
+to R3) or, with ``lockstep``, the lockstep R2 (``rays.lockstep_viewshed_serial``, the single viewshed's
+default "fast" method, its rays cast to the full radius window as there). Counts are summed from per-chunk planes and areas are
 per observer, so any thread count gives the same numbers.
 """
+
+import math
 
 import numpy as np
 from numba import njit, prange
 
 from .geometry import geographic_frame, projected_frame
-from .sweep import fast_viewshed_serial
+from .rays import lockstep_viewshed_serial
+from .sweep import fast_viewshed_serial, max_cell_m
 
 
 @njit(cache=True, nogil=True)
 def observer_visibility(elev, void, geographic, row_coord, col_coord, scale, a_m, e2, r0, c0, z0, half_r, half_c,
-                        target_m, inv_2reff, radius_m, margin_m, density):
-    """Fast viewshed of one observer on its radius window: returns (row0, col0, vis uint8 window).
+                        target_m, inv_2reff, radius_m, margin_m, density, lockstep, unsure, walk_window):
+    """Viewshed of one observer on its radius window: returns (row0, col0, vis uint8 window, row_y, row_xs,
+    col_x), the last three the window's metric frame (a cell's distance is hypot(row_y, row_xs * col_x), m).
 
     row_coord/col_coord: cell-centre coordinates of the whole grid (radians if geographic); scale: the
     observer's projection point scale factor (projected grids); z0: eye elevation (m a.s.l.);
-    half_r/half_c: window half-size in cells.
+    half_r/half_c: window half-size in cells; margin_m/density: the sweep's; lockstep/unsure/walk_window:
+    use the lockstep kernel with these settings instead.
     """
     rows, cols = elev.shape
     ra = max(0, r0 - half_r)
@@ -42,16 +49,25 @@ def observer_visibility(elev, void, geographic, row_coord, col_coord, scale, a_m
     v = np.ascontiguousarray(void[ra:rb, ca:cb])
     vis = np.zeros((wr, wc), np.uint8)
     mvh = np.empty((wr, wc), np.float32)
-    fast_viewshed_serial(e, v, row_y, row_xs, col_x, r0 - ra, c0 - ca, z0, target_m, inv_2reff,
-                         radius_m, margin_m, density, vis, mvh)
-    return ra, ca, vis
+    if lockstep:
+        # rays to the full window even where the grid cuts it, capped 1/8 past the grid (as viewshed's)
+        reach_r = max(r0 - ra, rb - 1 - r0)
+        reach_c = max(c0 - ca, cb - 1 - c0)
+        rays_r = min(half_r, reach_r + max(8, reach_r // 8))
+        rays_c = min(half_c, reach_c + max(8, reach_c // 8))
+        lockstep_viewshed_serial(e, v, row_y, row_xs, col_x, r0 - ra, c0 - ca, z0, target_m, inv_2reff, radius_m,
+                                 max_cell_m(row_y, row_xs, col_x), unsure, walk_window, vis, mvh, rays_r, rays_c)
+    else:
+        fast_viewshed_serial(e, v, row_y, row_xs, col_x, r0 - ra, c0 - ca, z0, target_m, inv_2reff,
+                             radius_m, margin_m, density, vis, mvh)
+    return ra, ca, vis, row_y, row_xs, col_x
 
 
 @njit(cache=True, parallel=True)
 def count_visible(
     elev, void, geographic, row_coord, col_coord, obs_scale, a_m, e2,
     obs_rows, obs_cols, obs_z0, half_rows, half_cols,
-    target_m, inv_2reff, radius_m, margin_m, density, n_chunks,
+    target_m, inv_2reff, radius_m, margin_m, density, lockstep, unsure, walk_window, n_chunks,
 ):
     """Counts (int32 planes, n_chunks x rows x cols; sum them) of observers that see each cell.
 
@@ -62,9 +78,10 @@ def count_visible(
     planes = np.zeros((n_chunks, rows, cols), np.int32)
     for k in prange(n_chunks):
         for i in range(k, n_obs, n_chunks):
-            ra, ca, vis = observer_visibility(
+            ra, ca, vis, _, _, _ = observer_visibility(
                 elev, void, geographic, row_coord, col_coord, obs_scale[i], a_m, e2, obs_rows[i], obs_cols[i],
-                obs_z0[i], half_rows[i], half_cols[i], target_m, inv_2reff, radius_m, margin_m, density)
+                obs_z0[i], half_rows[i], half_cols[i], target_m, inv_2reff, radius_m, margin_m, density, lockstep, unsure,
+                walk_window)
             wr, wc = vis.shape
             for r in range(wr):
                 for c in range(wc):
@@ -76,23 +93,37 @@ def count_visible(
 def visible_area(
     elev, void, geographic, row_coord, col_coord, obs_scale, a_m, e2,
     obs_rows, obs_cols, obs_z0, half_rows, half_cols, cell_area_m2,
-    target_m, inv_2reff, radius_m, margin_m, density,
+    target_m, inv_2reff, radii_m, margin_m, density, lockstep, unsure, walk_window,
 ):
-    """Visible area (m^2, float64 per observer) within the radius: the total-viewshed measure.
+    """Visible area (m^2, float64 (observers, radii)) within each of radii_m (ascending; the viewshed runs
+    once, to the largest): the total-viewshed measure.
 
     Same inputs as ``count_visible``; cell_area_m2 float64 (rows,).
     """
     n_obs = obs_rows.shape[0]
-    out = np.zeros(n_obs)
+    n_rad = radii_m.shape[0]
+    radius_m = radii_m[n_rad - 1]
+    out = np.zeros((n_obs, n_rad))
     for i in prange(n_obs):
-        ra, _, vis = observer_visibility(
+        ra, _, vis, row_y, row_xs, col_x = observer_visibility(
             elev, void, geographic, row_coord, col_coord, obs_scale[i], a_m, e2, obs_rows[i], obs_cols[i],
-            obs_z0[i], half_rows[i], half_cols[i], target_m, inv_2reff, radius_m, margin_m, density)
+            obs_z0[i], half_rows[i], half_cols[i], target_m, inv_2reff, radius_m, margin_m, density, lockstep, unsure,
+            walk_window)
         wr, wc = vis.shape
-        s = 0.0
         for r in range(wr):
+            a = cell_area_m2[ra + r]
+            y2 = row_y[r] * row_y[r]
             for c in range(wc):
                 if vis[r, c]:
-                    s += cell_area_m2[ra + r]
-        out[i] = s
+                    if n_rad == 1:
+                        out[i, 0] += a
+                        continue
+                    x = row_xs[r] * col_x[c]
+                    d = math.sqrt(x * x + y2)
+                    j = 0
+                    while j < n_rad - 1 and d > radii_m[j]:
+                        j += 1
+                    out[i, j] += a
+        for j in range(1, n_rad):
+            out[i, j] += out[i, j - 1]
     return out

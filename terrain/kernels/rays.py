@@ -438,6 +438,20 @@ def _octant(o, elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff
                         unsure, window, sign, hs, rays_rows, vis, mvh)
 
 
+@njit(cache=True, nogil=True)
+def lockstep_viewshed_serial(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, cell_m,
+                             unsure, window, vis, mvh, rays_rows, rays_cols):
+    """``lockstep_viewshed`` on the calling thread (for callers already parallel over observers)."""
+    stop_m = radius_m + 2.0 * cell_m
+    walked = 0
+    for o in range(8):
+        walked += _octant(o, elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m,
+                          unsure, window, rays_rows, rays_cols, vis, mvh)
+    vis[r0, c0] = 1
+    mvh[r0, c0] = 0.0
+    return walked
+
+
 _SLOW_FIRST = (0, 1, 4, 5, 2, 3, 6, 7)  # E/W octants (strided columns, ~1.3x the N/S time) start first
 
 
