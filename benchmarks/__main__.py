@@ -253,6 +253,55 @@ def bench_count(quick: bool, work: Path) -> dict:
             "exponents_vs_observers": exps}
 
 
+def bench_accum(quick: bool, work: Path) -> dict:
+    """Cumulative viewshed on GDAL's observer lattice (every 100th cell from (0, 0): 169 observers on 1201^2),
+    fractal 30 m cells, 10 km, 10 m / 2 m: viewshed_count ("checked", exact; "fast", lockstep) against GDAL 3.10's
+    cumulative mode (gdal_viewshed -om ACCUM) in-process on 2 jobs, same run. GDAL writes counts scaled to
+    0-255 by the largest count (floor(255 count / max)); its agreement is on that scale."""
+    from . import gdal_accum, gdal_ctypes
+
+    n, cell, radius, spacing = (601, 30.0, 5000.0, 100) if quick else (1201, 30.0, 10_000.0, 100)
+    dem = make_dem(fractal_terrain(n, n, seed=7), cell_m=cell)
+    tif = work / "accum.tif"
+    write_geotiff(tif, dem.elevation, dem.transform, dem.crs, nodata=-32768.0)
+    pts = [(dem.transform.c + cell * (c + 0.5), dem.transform.f - cell * (r + 0.5))
+           for c in range(0, n, spacing) for r in range(0, n, spacing)]
+    kw = dict(coords="dem", observer_height=H_OBS, target_height=H_TGT, radius_m=radius, refraction=K)
+    reps = 1 if quick else 3
+    out = {"workload": f"cumulative viewshed, fractal {n}x{n} {cell:g} m, radius {radius / 1000:g} km, "
+                       f"{len(pts)} observers every {spacing} cells, {H_OBS:g} m / {H_TGT:g} m",
+           "observers": len(pts)}
+    counts = {}
+    for method in ("checked", "fast"):
+        terrain.viewshed_count(dem, pts[:2], method=method, **kw)  # compiled before timing
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            counts[method] = terrain.viewshed_count(dem, pts, method=method, **kw)
+            times.append(time.perf_counter() - t0)
+        out[f"ours_{method}"] = {"median_s": float(np.median(times)), "runs": reps}
+    exact = counts["checked"]
+    out["ours_fast"]["agreement_with_exact"] = float((counts["fast"] == exact).mean())
+    out["ours_fast"]["max_count_difference"] = int(np.abs(counts["fast"] - exact).max())
+    shim, why = gdal_accum.build(work)
+    if shim is None:
+        out["gdal_accum"] = {"skipped": why}
+        return out
+    scaled = np.floor(255.0 / exact.max() * exact).astype(np.uint8) if exact.max() else exact.astype(np.uint8)
+    for jobs in (2, 1):
+        times = []
+        for _ in range(reps):
+            t, g = gdal_accum.run(shim, tif, work / "accum_out.tif", H_OBS, H_TGT, radius, K, spacing, jobs)
+            times.append(t)
+        out[f"gdal_accum_j{jobs}"] = {"median_s": float(np.median(times)), "runs": reps,
+                                      "agreement_with_exact_scaled": float((g == scaled).mean())}
+    out["gdal_version"] = gdal_ctypes.version()
+    g2 = out["gdal_accum_j2"]["median_s"]
+    out["ratio_gdal_j2_over_ours_checked"] = g2 / out["ours_checked"]["median_s"]
+    out["ratio_gdal_j2_over_ours_fast"] = g2 / out["ours_fast"]["median_s"]
+    return out
+
+
 def bench_total(quick: bool, work: Path) -> dict:
     """Total viewshed of a 1201x1201 3" tile (real terrain resampled) at 10 km, observer 10 m / target 2 m.
 
@@ -544,7 +593,8 @@ def bench_scaling(quick: bool, work: Path) -> dict:
 
 WORKLOADS = {"single": bench_single, "real": bench_real, "count": bench_count, "radio": bench_radio,
              "scaling": bench_scaling, "total": bench_total, "floor": bench_floor,
-             "geographic": bench_geographic, "itm": bench_itm, "study": bench_study}
+             "geographic": bench_geographic, "itm": bench_itm, "study": bench_study,
+             "accum": bench_accum}
 
 
 def machine() -> dict:

@@ -3,8 +3,9 @@ from the command line as a user runs it, its time per stage, and the accuracy of
 1" data (each against the exact computation, on a subset it can afford):
 
 * viewsheds by the lockstep kernel ("fast") against the exact "checked" kernel: per-site area error;
-* per-cell path metrics on the DEM block-averaged to ~600 m (``metrics.radio_path_dem``) against the same
-  metric on the 1" cells: Fresnel-clear area and the median path loss over cells in line of sight;
+* the Fresnel-clear area from a ~1 km lattice of full-resolution paths (``radio.fresnel_clear_area``) and
+  from the DEM block-averaged to ~600 m, against every 1" cell's own path; the median path loss over cells
+  in line of sight on that block-averaged DEM (the jamming maps') against the 1" one;
 * the total-visibility map from a sector lattice against each lattice cell's exact visible area.
 """
 
@@ -16,13 +17,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from synthetic import srtm1_block
 
 from terrain.elevation import load_dem
 from terrain.highground import metrics
-from terrain.radio import coverage
+from terrain.radio import coverage, fresnel_clear_area
 from terrain.viewshed import visible_areas
 
 SOUTH, WEST = 47, 36  # the nine tiles around Pokrovsk (48.28 N, 37.18 E)
@@ -87,8 +89,9 @@ def _accuracy(res: dict, quick: bool) -> dict:
                                         "setting": "10 m mast, 20 km, per-site visible area"}}
 
     path_dem = metrics.radio_path_dem(dem)
+    stride = metrics.fresnel_stride(dem)
     radius = 5_000.0 if quick else 10_000.0
-    fres_rows = []
+    rows = []
     for s in sample[: 2 if quick else 4]:
         ck = dict(tx_height=cfg["tx_height_m"], rx_height=100.0, radius_m=radius, k_factor=cfg["k_factor"],
                   freq_mhz=cfg["freq_mhz"])
@@ -96,21 +99,22 @@ def _accuracy(res: dict, quick: bool) -> dict:
         fine = coverage(dem, s["lat"], s["lon"], **ck)
         t_fine = time.perf_counter() - t0
         t0 = time.perf_counter()
+        lattice = fresnel_clear_area(dem, s["lat"], s["lon"], stride=stride, **ck)
+        t_lattice = time.perf_counter() - t0
         coarse = coverage(path_dem, s["lat"], s["lon"], **ck)
-        t_coarse = time.perf_counter() - t0
-        fres_rows.append({"fresnel_1s_km2": fine.stats["fresnel_clear_area_km2"],
-                          "fresnel_coarse_km2": coarse.stats["fresnel_clear_area_km2"],
-                          "median_loss_1s_db": float(np.nanmedian(fine.path_loss_db[fine.los])),
-                          "median_loss_coarse_db": float(np.nanmedian(coarse.path_loss_db[coarse.los])),
-                          "fine_s": t_fine, "coarse_s": t_coarse})
-    out["path_metrics_coarse_vs_1s"] = {
-        "setting": f"station 2 m, drone 100 m, radius {radius / 1000:g} km, coarse = {path_dem.resolution}",
-        "fresnel_area": _relative([r["fresnel_coarse_km2"] for r in fres_rows],
-                                  [r["fresnel_1s_km2"] for r in fres_rows]),
-        "median_loss_diff_db": [r["median_loss_coarse_db"] - r["median_loss_1s_db"] for r in fres_rows],
-        "rows": fres_rows}
-
-    from types import SimpleNamespace
+        rows.append({"fresnel_1s_km2": fine.stats["fresnel_clear_area_km2"], "fresnel_lattice_km2": lattice["area_km2"],
+                     "lattice_cells": lattice["cells_walked"],
+                     "fresnel_coarse_km2": coarse.stats["fresnel_clear_area_km2"],
+                     "median_loss_1s_db": float(np.nanmedian(fine.path_loss_db[fine.los])),
+                     "median_loss_coarse_db": float(np.nanmedian(coarse.path_loss_db[coarse.los])),
+                     "fine_s": t_fine, "lattice_s": t_lattice})
+    out["path_metrics_vs_1s"] = {
+        "setting": (f"station 2 m, drone 100 m, radius {radius / 1000:g} km; lattice every {stride} cells; "
+                    f"coarse = {path_dem.resolution}"),
+        "fresnel_area_lattice": _relative([r["fresnel_lattice_km2"] for r in rows], [r["fresnel_1s_km2"] for r in rows]),
+        "fresnel_area_coarse": _relative([r["fresnel_coarse_km2"] for r in rows], [r["fresnel_1s_km2"] for r in rows]),
+        "median_loss_coarse_minus_1s_db": [r["median_loss_coarse_db"] - r["median_loss_1s_db"] for r in rows],
+        "rows": rows}
 
     from terrain.highground.study import _study_window, _total_visibility
 

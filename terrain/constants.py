@@ -175,9 +175,12 @@ STUDY_VIEW_METHOD = "fast"
 STUDY_TX_HEIGHT_M = 2.0
 STUDY_DRONE_HEIGHTS_M = (50.0, 100.0, 300.0)
 STUDY_RADIO_RADIUS_M = 30_000.0
-#: Per-cell path metrics (Fresnel clearance, path loss, jamming) in the study run on the DEM block-averaged
-#: to about this cell size (m) where the data are finer (1" and 3" SRTM); LOS keeps the data's resolution.
+#: Per-cell path-loss maps (jamming) in the study run on the DEM block-averaged to about this cell size (m)
+#: where the data are finer (1" and 3" SRTM); LOS keeps the data's resolution.
 STUDY_PATH_CELL_M = 600.0
+#: There, the Fresnel-clear area is estimated from a lattice of cells about this far apart (m), each path
+#: walked at the data's resolution (radio.fresnel_clear_area; on coarser data every cell, by coverage).
+STUDY_FRESNEL_LATTICE_M = 1000.0
 #: Jamming: ring of jammers (count, distance m) around each control station; drone height (m);
 #: (height m, EIRP dBm) of control station and jammers; the link area radius (m); sites evaluated.
 STUDY_JAM_RING = (8, 15_000.0)

@@ -257,3 +257,22 @@ def test_a_jammer_within_a_wavelength_of_the_station_is_refused():
     with pytest.raises(InvalidParameterError, match="within one wavelength"):
         jamming_margin(dem, _latlon(dem, 10, 10), [(*_latlon(dem, 10, 11), 2.0, 30.0)], freq_mhz=1.0,
                        radius_m=1000, direction="downlink")
+
+
+def test_fresnel_clear_area_on_a_lattice_estimates_coverage():
+    from synthetic import fractal_terrain
+
+    from terrain.radio import fresnel_clear_area
+
+    dem = make_dem(fractal_terrain(241, 241, seed=21, relief_m=300.0), cell_m=30.0)
+    x, y = cell_xy(dem, 120, 120)
+    kw = dict(tx_height=2.0, rx_height=10.0, radius_m=3500.0, coords="dem")
+    full = coverage(dem, x, y, **kw).stats["fresnel_clear_area_km2"]
+    assert 0.05 * math.pi * 3.5**2 < full < 0.95 * math.pi * 3.5**2  # a case with both answers
+    every = fresnel_clear_area(dem, x, y, **kw)
+    assert every["area_km2"] == pytest.approx(full, rel=0.005) and every["stride"] == 1
+    lattice = fresnel_clear_area(dem, x, y, stride=4, **kw)
+    assert lattice["area_km2"] == pytest.approx(full, rel=0.08)
+    assert lattice["cells_walked"] < every["cells_walked"] / 12
+    with pytest.raises(InvalidParameterError, match="stride"):
+        fresnel_clear_area(dem, x, y, stride=0, **kw)

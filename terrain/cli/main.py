@@ -64,3 +64,6 @@ def _register():
 
 
 _register()
+
+if __name__ == "__main__":  # python -m terrain.cli.main, as the console script
+    cli(prog_name="terrain")

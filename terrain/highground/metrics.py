@@ -14,7 +14,7 @@ import numpy as np
 from .. import constants as C
 from .. import geodesy
 from ..kernels import neighbourhood
-from ..radio import coverage
+from ..radio import coverage, fresnel_clear_area
 from ..viewshed import viewshed, visible_areas_by_radius
 
 
@@ -101,8 +101,8 @@ def visibility_metrics(dem, cells, heights_m, radii_m, target_m, refraction) -> 
 
 
 def radio_path_dem(dem):
-    """The DEM the per-cell path metrics (Fresnel clearance, path loss, jamming) run on: ``dem`` itself, or
-    on data finer than about constants.STUDY_PATH_CELL_M, ``dem`` block-averaged to about that cell size.
+    """The DEM the per-cell path-loss maps (jamming) run on: ``dem`` itself, or on data finer than about
+    constants.STUDY_PATH_CELL_M, ``dem`` block-averaged to about that cell size.
 
     Those metrics walk a whole profile for every cell (cost ~ radius^3 / cell^3: 160 s for one 30 km map on
     1" data); line of sight stays at the DEM's own resolution.
@@ -111,11 +111,17 @@ def radio_path_dem(dem):
     return coarsen(dem, factor) if factor >= 2 else dem
 
 
+def fresnel_stride(dem) -> int:
+    """Lattice stride (cells) of the study's Fresnel-clear estimate: about constants.STUDY_FRESNEL_LATTICE_M."""
+    return max(1, int(round(C.STUDY_FRESNEL_LATTICE_M / float(np.mean(dem.mean_cell_size_m)))))
+
+
 def radio_metrics(dem, sites, drone_heights_m, *, tx_height, radius_m, k_factor, fresnel, freq_mhz, progress=None,
                   path_dem=None):
     """Per site and drone height: LOS area, Fresnel-clear area (km^2) and median per-azimuth LOS range (km).
 
-    LOS on ``dem``; the Fresnel-clear area on ``path_dem`` (default: ``dem``; see ``radio_path_dem``).
+    On ``path_dem`` = ``dem`` (default) both from terrain.coverage; else (fine data) LOS on ``dem`` and the
+    Fresnel-clear area from a lattice of every ``fresnel_stride(dem)``-th cell, each walked on ``dem``.
     """
     path_dem = dem if path_dem is None else path_dem
     keys = []
@@ -129,13 +135,14 @@ def radio_metrics(dem, sites, drone_heights_m, *, tx_height, radius_m, k_factor,
             if path_dem is dem:
                 res = coverage(dem, s.lat, s.lon, **kw)
                 los_km2, median_m = res.stats["los_area_km2"], res.stats["median_los_range_m"]
+                fres_km2 = res.stats["fresnel_clear_area_km2"]
             else:  # LOS alone on the fine DEM, as coverage computes it, without its DEM-sized grids
                 los = viewshed(dem, s.lat, s.lon, observer_height=tx_height, target_height=h, radius_m=radius_m,
                                refraction=1.0 - 1.0 / k_factor, grids=False)
                 los_km2, median_m = los.stats["visible_area_km2"], float(np.median(los.horizon_m))
-                res = coverage(path_dem, s.lat, s.lon, **kw)
+                fres_km2 = fresnel_clear_area(dem, s.lat, s.lon, stride=fresnel_stride(dem), **kw)["area_km2"]
             out[f"radio_los_{h:g}m_km2"][i] = los_km2
-            out[f"radio_fresnel_{h:g}m_km2"][i] = res.stats["fresnel_clear_area_km2"]
+            out[f"radio_fresnel_{h:g}m_km2"][i] = fres_km2
             out[f"radio_median_range_{h:g}m_km"][i] = median_m / 1000
         if progress:
             progress(1)

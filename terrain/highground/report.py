@@ -178,11 +178,13 @@ def build_blocks(res: dict, figs: dict) -> list:
            else "") + ".",
         f"Radio: ground station {cfg['tx_height_m']:g} m, drones {', '.join(f'{h:g}' for h in cfg['drone_heights_m'])}"
         f" m, {cfg['freq_mhz']:g} MHz, K = {cfg['k_factor']:.4g}, {cfg['fresnel']:.0%} Fresnel clearance, radius "
-        f"{cfg['radio_radius_m'] / 1000:g} km (terrain.coverage). Line of sight on the data's own cells; the "
-        "per-cell path metrics (Fresnel clearance, path loss, and so jamming) on "
-        + (data["path_metrics_resolution"] + " (the data block-averaged: each cell walks its whole profile)"
-           if data.get("path_metrics_resolution", data["resolution"]) != data["resolution"] else "the same cells")
-        + ".",
+        f"{cfg['radio_radius_m'] / 1000:g} km (terrain.coverage)."
+        + ("" if data.get("path_metrics_resolution", data["resolution"]) == data["resolution"] else
+           " Line of sight on the data's own cells; the Fresnel-clear area from a lattice of every "
+           f"{data['fresnel_lattice_stride']}th cell, each path walked on the data's own cells "
+           "(terrain.radio.fresnel_clear_area); the path-loss maps behind the jamming figures on "
+           + data["path_metrics_resolution"] + " (the data block-averaged: such maps walk a whole profile for "
+           "every cell)."),
         f"Jamming: control station {cfg['jam_control'][0]:g} m / {cfg['jam_control'][1]:g} dBm (uplink); drone "
         f"transmitter {cfg['jam_drone_eirp_dbm']:g} dBm (downlink); jammers {cfg['jam_jammer'][0]:g} m / "
         f"{cfg['jam_jammer'][1]:g} dBm on a ring of {cfg['jam_ring'][0]} at {cfg['jam_ring'][1] / 1000:g} km, one "

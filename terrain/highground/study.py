@@ -211,6 +211,7 @@ def run_study(cfg: StudyConfig, progress=None) -> tuple[dict, dict]:
             "cell_size_m": list(dem.mean_cell_size_m), "shape": list(dem.shape), "void_cells": dem.void_count,
             "path_metrics_resolution": path_dem.resolution,
             "path_metrics_cell_size_m": list(path_dem.mean_cell_size_m),
+            "fresnel_lattice_stride": metrics.fresnel_stride(dem) if path_dem is not dem else 1,
             "provenance": _provenance(dem),
             "vertical_error": uncertainty.data_vertical_error(dem.resolution),
             "site_ground": _site_ground(dem, row0, col0, cfg),

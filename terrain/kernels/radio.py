@@ -40,11 +40,10 @@ def free_space_loss_db(d_m, wavelength_m):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def path_metrics(elev, void, row_y, row_xs, col_x, r0, c0, z0, r1, c1, zt, d, inv_2reff, wavelength_m, d_buf, z_buf):
-    """Walk the path tx (r0, c0, antenna z0 m a.s.l.) -> rx (r1, c1, antenna zt): returns (min clearance /
-    F1 radius, diffraction loss dB by delta-Bullington, nu of the actual profile). Samples where the line
-    crosses the major axis's grid lines (void samples skipped) go into d_buf / z_buf (>= n + 1 long).
-    """
+def _clearance(elev, void, row_y, row_xs, col_x, r0, c0, z0, r1, c1, zt, d, inv_2reff, wavelength_m, d_buf, z_buf):
+    """The path tx (r0, c0, antenna z0 m a.s.l.) -> rx (r1, c1, antenna zt) sampled where the line crosses the
+    major axis's grid lines (void samples skipped) into d_buf / z_buf (>= n + 1 long, tx first, rx last):
+    returns (min clearance / F1 radius over the samples, samples stored)."""
     dr = r1 - r0
     dc = c1 - c0
     n = max(abs(dr), abs(dc))
@@ -68,8 +67,61 @@ def path_metrics(elev, void, row_y, row_xs, col_x, r0, c0, z0, r1, c1, zt, d, in
             min_ratio = ratio
     d_buf[m] = d
     z_buf[m] = elev[r1, c1]
-    loss, _, nu = delta_bullington(d_buf, z_buf, m + 1, z0, zt, inv_2reff, wavelength_m)
+    return min_ratio, m + 1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def path_metrics(elev, void, row_y, row_xs, col_x, r0, c0, z0, r1, c1, zt, d, inv_2reff, wavelength_m, d_buf, z_buf):
+    """Walk the path tx (r0, c0, antenna z0 m a.s.l.) -> rx (r1, c1, antenna zt): returns (min clearance /
+    F1 radius, diffraction loss dB by delta-Bullington, nu of the actual profile); d_buf / z_buf as in
+    ``_clearance``.
+    """
+    min_ratio, m = _clearance(elev, void, row_y, row_xs, col_x, r0, c0, z0, r1, c1, zt, d, inv_2reff, wavelength_m,
+                              d_buf, z_buf)
+    loss, _, nu = delta_bullington(d_buf, z_buf, m, z0, zt, inv_2reff, wavelength_m)
     return min_ratio, loss, nu
+
+
+@njit(cache=True, nogil=True)
+def _clear_lattice_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, rx_m, inv_2reff, radius_m, wavelength_m,
+                        fresnel, stride, cell_area, r_start, r_end):
+    """Lattice rows r_start, r_start + stride, ... < r_end of clear_area_on_lattice: (clear m^2, cells tried)."""
+    rows, cols = elev.shape
+    d_buf = np.empty(rows + cols + 2)
+    z_buf = np.empty(rows + cols + 2)
+    area = 0.0
+    tried = 0
+    for r in range(r_start, r_end, stride):
+        for c in range(c0 % stride, cols, stride):
+            d = distance_at(row_y, row_xs, col_x, float(r), float(c))
+            if d > radius_m or void[r, c] or (r == r0 and c == c0):
+                continue
+            tried += 1
+            ratio, _ = _clearance(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, elev[r, c] + rx_m, d,
+                                  inv_2reff, wavelength_m, d_buf, z_buf)
+            if ratio >= fresnel:
+                area += cell_area[r] * stride * stride
+    return area, tried
+
+
+def clear_area_on_lattice(elev, void, row_y, row_xs, col_x, r0, c0, z0, rx_m, inv_2reff, radius_m, wavelength_m,
+                          fresnel, stride, cell_area):
+    """Fresnel-clear area (m^2) within the radius estimated from the cells of a lattice of every ``stride``-th
+    row and column through the transmitter (r0, c0), each walked at the grid's full resolution and standing
+    for stride^2 cells: (area, cells walked). cell_area: m^2 per row. Lattice rows run on ``terrain.threads``.
+    """
+    first = int(r0) % stride
+    n_rows = len(range(first, elev.shape[0], stride))
+    parts = min(n_rows, 4 * max(1, numba.get_num_threads()))
+    cuts = [first + stride * int(round(n_rows * p / parts)) for p in range(parts + 1)]
+
+    def run(p):
+        return _clear_lattice_rows(elev, void, row_y, row_xs, col_x, int(r0), int(c0), float(z0), float(rx_m),
+                                   float(inv_2reff), float(radius_m), float(wavelength_m), float(fresnel),
+                                   int(stride), cell_area, cuts[p], cuts[p + 1])
+
+    done = run_all(run, range(parts))
+    return sum(a for a, _ in done), sum(n for _, n in done)
 
 
 @njit(cache=True, nogil=True)
