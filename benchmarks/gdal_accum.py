@@ -57,3 +57,16 @@ def run(shim, dem_tif: Path, out_tif: Path, height: float, target: float, radius
         raise RuntimeError("GDAL cumulative viewshed failed")
     with rasterio.open(out_tif) as src:
         return elapsed, src.read(1)
+
+
+def decode_counts(scaled: np.ndarray, near: int) -> tuple[np.ndarray, int]:
+    """GDAL's 0-255 output back to observer counts: (counts, the largest count m it was scaled by).
+
+    GDAL writes floor(255 c / m); for m <= 255 that is one-to-one, c = ceil(v m / 255). m is not stored, so
+    it is the m (closest to ``near``) whose scale holds every value present."""
+    present = set(np.unique(scaled).tolist())
+    fits = [m for m in range(1, 256) if present <= {int(255 * c // m) for c in range(m + 1)}]
+    if not fits:
+        raise ValueError("output is not a scaled count raster")
+    m = min(fits, key=lambda v: abs(v - near))
+    return np.ceil(scaled.astype(np.float64) * m / 255.0 - 1e-9).astype(np.int32), m

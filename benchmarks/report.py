@@ -208,6 +208,54 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                                  f"{d['median_abs_db']:.1f} | "
                                  + " / ".join(f"{v:+.1f}" for v in d["percentiles_10_25_75_90_db"]) + " |")
             lines.append("")
+        if "accum" in w:
+            s = w["accum"]
+            lines += [f"### Cumulative viewshed against GDAL's ACCUM mode: {s['workload']}", "",
+                      "| tool | median s | cells whose count equals exact |", "|---|---|---|",
+                      f"| terrain viewshed_count, method checked (2 threads) | {_f(s['ours_checked']['median_s'])} | 1 |",
+                      f"| terrain viewshed_count, method fast (2 threads) | {_f(s['ours_fast']['median_s'])} | "
+                      f"{_f(s['ours_fast']['agreement_with_exact'], '{:.5f}')} (max count difference "
+                      f"{s['ours_fast']['max_count_difference']}) |"]
+            for jobs in (2, 1):
+                g = s.get(f"gdal_accum_j{jobs}")
+                if g and "median_s" in g:
+                    lines.append(f"| GDAL {s.get('gdal_version', '?')} cumulative (-om ACCUM) -j {jobs}, in-process shim | "
+                                 f"{_f(g['median_s'])} | {_f(g['agreement_with_exact'], '{:.5f}')} (its largest count "
+                                 f"{g['max_count']}, exact {s['exact_max_count']}) |")
+            if "gdal_accum_j2" in s and "median_s" in s["gdal_accum_j2"]:
+                lines += ["", f"- speed ratio GDAL -j 2 / terrain fast: **{s['ratio_gdal_j2_over_ours_fast']:.2f}x**; "
+                          f"GDAL -j 2 / terrain checked (exact counts): **{s['ratio_gdal_j2_over_ours_checked']:.2f}x**"]
+            else:
+                lines += ["", f"- GDAL: {s.get('gdal_accum', {}).get('skipped', 'not run')}"]
+            lines.append("")
+        if "study" in w and "stage_times_s" in w["study"]:
+            s = w["study"]
+            a = s.get("accuracy", {})
+            lines += [f"### The high-ground study at full resolution: {s['workload']}", "",
+                      f"`{s['command']}`: **{s['wall_s']:.0f} s** wall ({s['wall_s'] / 60:.1f} min; study "
+                      f"{s['study_runtime_s']:.0f} s, report {s['report_s']:.0f} s) on {s['dem']['resolution']} "
+                      f"{s['dem']['shape'][0]} x {s['dem']['shape'][1]} cells; tiles generated in "
+                      f"{s['tile_generation_s']:.0f} s (not counted). Path-loss maps (jamming) on "
+                      f"{s['dem']['path_metrics']}; DEM-error Monte Carlo on {s['dem']['monte_carlo']}; total "
+                      f"visibility: {s['total_visibility']['method']} on every {s['total_visibility']['stride']}th cell.",
+                      "", "| stage | s |", "|---|---|",
+                      *[f"| {k} | {v:.1f} |" for k, v in s["stage_times_s"].items()], ""]
+            if "path_metrics_vs_1s" in a:
+                v, p_, t = a["viewshed_fast_vs_checked"], a["path_metrics_vs_1s"], a["total_visibility_vs_checked"]
+                lines += ["Accuracy of the shortcuts against the exact computation (absolute relative error):", "",
+                          "| shortcut | against | setting | sites | mean % | p95 % | max % |", "|---|---|---|---|---|---|---|",
+                          f"| fast viewsheds | checked (exact) | {v['setting']} | {v['sites']} | {v['mean_pct']:.3f} | "
+                          f"{v['p95_pct']:.3f} | {v['max_pct']:.3f} |",
+                          *[f"| Fresnel-clear area, {name} | every 1\" cell | {p_['setting']} | {d['sites']} | "
+                            f"{d['mean_pct']:.1f} | {d['p95_pct']:.1f} | {d['max_pct']:.1f} |"
+                            for name, d in (("lattice", p_["fresnel_area_lattice"]),
+                                            ("block-averaged", p_["fresnel_area_coarse"]))],
+                          f"| total visibility, sector lattice | checked at lattice cells | stride {t['stride']}, "
+                          f"{t['observers']} observers | {t['sites']} | {t['mean_pct']:.2f} | {t['p95_pct']:.2f} | "
+                          f"{t['max_pct']:.2f} |", "",
+                          "- median path loss over LOS cells, block-averaged minus 1\": "
+                          + ", ".join(f"{d:+.2f}" for d in p_["median_loss_coarse_minus_1s_db"]) + " dB",
+                          f"- bottom line on these synthetic tiles: {s['verdict']}", ""]
         if "floor" in w:
             s = w["floor"]
             lines += [f"### Physical floor: {s['workload']}", "", f"median {_f(s['median_s'])} s, min {_f(s['min_s'])} s", ""]

@@ -308,15 +308,20 @@ def coverage(dem: Dem | None, lat: float, lon: float, *, tx_height: float = cons
 
 
 def fresnel_clear_area(dem: Dem, lat: float, lon: float, *, tx_height: float = constants.TX_HEIGHT_M,
-                       rx_height: float = constants.RX_HEIGHT_M, freq_mhz: float = constants.FREQ_MHZ,
+                       rx_height=constants.RX_HEIGHT_M, freq_mhz: float = constants.FREQ_MHZ,
                        radius_m: float = constants.RADIO_RADIUS_M, k_factor: float = constants.K_FACTOR_RADIO,
                        fresnel: float = constants.FRESNEL_CLEARANCE, stride: int = 1, coords: str = "latlon") -> dict:
     """``coverage(...).stats["fresnel_clear_area_km2"]`` estimated from a lattice of every ``stride``-th row and
     column through the transmitter, each lattice cell's path walked at the DEM's full resolution and
     standing for stride^2 cells (stride 1: every cell). For large radii on fine data, where the whole map
-    costs one profile walk per cell. Returns {"area_km2", "stride", "cells_walked"}.
+    costs one profile walk per cell. ``rx_height`` may be a sequence of heights (m): each path is sampled
+    once for all. Returns {"area_km2" (float, or a list per height), "stride", "cells_walked"}.
     """
-    f, k, hs = _check_radio(freq_mhz, k_factor, tx_height=tx_height, rx_height=rx_height)
+    heights = np.atleast_1d(np.asarray(rx_height, dtype=object))
+    if heights.ndim != 1 or len(heights) == 0:
+        raise InvalidParameterError(f"rx_height {rx_height!r} must be a height or a sequence of heights (m)")
+    checked = [_check_radio(freq_mhz, k_factor, tx_height=tx_height, rx_height=h) for h in heights]
+    f, k, hs = checked[0]
     fr = check_fresnel(fresnel)
     radius = check_radius_m("radius_m", radius_m, positive=True)
     if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1:
@@ -325,10 +330,11 @@ def fresnel_clear_area(dem: Dem, lat: float, lon: float, *, tx_height: float = c
     frame = w.frame
     z0 = float(w.elev[w.r0, w.c0]) + hs["tx_height"]
     area, walked = rk.clear_area_on_lattice(
-        w.elev, w.void, frame.row_y_m, frame.row_x_scale, frame.col_x, w.r0, w.c0, z0, hs["rx_height"],
-        1.0 / (2.0 * k * constants.EARTH_RADIUS_M), radius, wavelength_m(f), fr, int(stride),
-        w.win.cell_dx_m * w.win.cell_dy_m)
-    return {"area_km2": area / 1e6, "stride": int(stride), "cells_walked": int(walked)}
+        w.elev, w.void, frame.row_y_m, frame.row_x_scale, frame.col_x, w.r0, w.c0, z0,
+        np.array([c[2]["rx_height"] for c in checked], np.float64), 1.0 / (2.0 * k * constants.EARTH_RADIUS_M),
+        radius, wavelength_m(f), fr, int(stride), w.win.cell_dx_m * w.win.cell_dy_m)
+    km2 = [float(a) / 1e6 for a in area]
+    return {"area_km2": km2 if np.ndim(rx_height) else km2[0], "stride": int(stride), "cells_walked": int(walked)}
 
 
 def _path_metrics_map(dem, lat, lon, coords, radius, hs, lam, k, fresnel, los):

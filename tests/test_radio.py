@@ -274,5 +274,10 @@ def test_fresnel_clear_area_on_a_lattice_estimates_coverage():
     lattice = fresnel_clear_area(dem, x, y, stride=4, **kw)
     assert lattice["area_km2"] == pytest.approx(full, rel=0.08)
     assert lattice["cells_walked"] < every["cells_walked"] / 12
+    several = fresnel_clear_area(dem, x, y, **{**kw, "rx_height": [10.0, 2.0, 40.0]})["area_km2"]
+    assert several[0] == every["area_km2"]
+    for h, area in zip((2.0, 40.0), several[1:], strict=True):
+        assert area == pytest.approx(fresnel_clear_area(dem, x, y, **{**kw, "rx_height": h})["area_km2"], rel=1e-12)
+    assert several[1] < several[0] < several[2]
     with pytest.raises(InvalidParameterError, match="stride"):
         fresnel_clear_area(dem, x, y, stride=0, **kw)

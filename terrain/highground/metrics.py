@@ -129,7 +129,11 @@ def radio_metrics(dem, sites, drone_heights_m, *, tx_height, radius_m, k_factor,
         keys += [f"radio_los_{h:g}m_km2", f"radio_fresnel_{h:g}m_km2", f"radio_median_range_{h:g}m_km"]
     out = {k: np.empty(len(sites)) for k in keys}
     for i, s in enumerate(sites):
-        for h in drone_heights_m:
+        if path_dem is not dem:  # one walk of each lattice path for every drone height
+            lattice = fresnel_clear_area(dem, s.lat, s.lon, tx_height=tx_height, rx_height=list(drone_heights_m),
+                                         radius_m=radius_m, k_factor=k_factor, fresnel=fresnel, freq_mhz=freq_mhz,
+                                         stride=fresnel_stride(dem))["area_km2"]
+        for j, h in enumerate(drone_heights_m):
             kw = dict(tx_height=tx_height, rx_height=h, radius_m=radius_m, k_factor=k_factor, fresnel=fresnel,
                       freq_mhz=freq_mhz)
             if path_dem is dem:
@@ -140,7 +144,7 @@ def radio_metrics(dem, sites, drone_heights_m, *, tx_height, radius_m, k_factor,
                 los = viewshed(dem, s.lat, s.lon, observer_height=tx_height, target_height=h, radius_m=radius_m,
                                refraction=1.0 - 1.0 / k_factor, grids=False)
                 los_km2, median_m = los.stats["visible_area_km2"], float(np.median(los.horizon_m))
-                fres_km2 = fresnel_clear_area(dem, s.lat, s.lon, stride=fresnel_stride(dem), **kw)["area_km2"]
+                fres_km2 = lattice[j]
             out[f"radio_los_{h:g}m_km2"][i] = los_km2
             out[f"radio_fresnel_{h:g}m_km2"][i] = fres_km2
             out[f"radio_median_range_{h:g}m_km"][i] = median_m / 1000

@@ -82,14 +82,16 @@ def path_metrics(elev, void, row_y, row_xs, col_x, r0, c0, z0, r1, c1, zt, d, in
     return min_ratio, loss, nu
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _clear_lattice_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, rx_m, inv_2reff, radius_m, wavelength_m,
                         fresnel, stride, cell_area, r_start, r_end):
-    """Lattice rows r_start, r_start + stride, ... < r_end of clear_area_on_lattice: (clear m^2, cells tried)."""
+    """Lattice rows r_start, r_start + stride, ... < r_end of clear_area_on_lattice: (clear m^2 per receiver
+    height in rx_m, cells tried). Each path is sampled once; every height reuses the samples."""
     rows, cols = elev.shape
     d_buf = np.empty(rows + cols + 2)
     z_buf = np.empty(rows + cols + 2)
-    area = 0.0
+    n_h = rx_m.shape[0]
+    area = np.zeros(n_h)
     tried = 0
     for r in range(r_start, r_end, stride):
         for c in range(c0 % stride, cols, stride):
@@ -97,18 +99,31 @@ def _clear_lattice_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, rx_m, inv_
             if d > radius_m or void[r, c] or (r == r0 and c == c0):
                 continue
             tried += 1
-            ratio, _ = _clearance(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, elev[r, c] + rx_m, d,
+            ratio, m = _clearance(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, elev[r, c] + rx_m[0], d,
                                   inv_2reff, wavelength_m, d_buf, z_buf)
+            weight = cell_area[r] * stride * stride
             if ratio >= fresnel:
-                area += cell_area[r] * stride * stride
+                area[0] += weight
+            for j in range(1, n_h):
+                slope = (elev[r, c] + rx_m[j] - d * d * inv_2reff - z0) / d
+                ok = True
+                for i in range(1, m - 1):
+                    di = d_buf[i]
+                    h = z_buf[i] - di * di * inv_2reff
+                    if (z0 + slope * di - h) / math.sqrt(wavelength_m * di * (d - di) / d) < fresnel:
+                        ok = False
+                        break
+                if ok:
+                    area[j] += weight
     return area, tried
 
 
 def clear_area_on_lattice(elev, void, row_y, row_xs, col_x, r0, c0, z0, rx_m, inv_2reff, radius_m, wavelength_m,
                           fresnel, stride, cell_area):
-    """Fresnel-clear area (m^2) within the radius estimated from the cells of a lattice of every ``stride``-th
-    row and column through the transmitter (r0, c0), each walked at the grid's full resolution and standing
-    for stride^2 cells: (area, cells walked). cell_area: m^2 per row. Lattice rows run on ``terrain.threads``.
+    """Fresnel-clear area (m^2, one per receiver height in the float64 array rx_m) within the radius,
+    estimated from the cells of a lattice of every ``stride``-th row and column through the transmitter
+    (r0, c0), each path sampled at the grid's full resolution and standing for stride^2 cells:
+    (areas, cells walked). cell_area: m^2 per row. Lattice rows run on ``terrain.threads``.
     """
     first = int(r0) % stride
     n_rows = len(range(first, elev.shape[0], stride))
@@ -116,7 +131,7 @@ def clear_area_on_lattice(elev, void, row_y, row_xs, col_x, r0, c0, z0, rx_m, in
     cuts = [first + stride * int(round(n_rows * p / parts)) for p in range(parts + 1)]
 
     def run(p):
-        return _clear_lattice_rows(elev, void, row_y, row_xs, col_x, int(r0), int(c0), float(z0), float(rx_m),
+        return _clear_lattice_rows(elev, void, row_y, row_xs, col_x, int(r0), int(c0), float(z0), rx_m,
                                    float(inv_2reff), float(radius_m), float(wavelength_m), float(fresnel),
                                    int(stride), cell_area, cuts[p], cuts[p + 1])
 
