@@ -104,7 +104,7 @@ class ViewshedResult:
     """
 
     visible: np.ndarray | None
-    min_visible_height_m: np.ndarray
+    min_visible_height_m: np.ndarray | None
     horizon_m: np.ndarray
     transform: object
     crs: object
@@ -184,11 +184,10 @@ def _lockstep_full_window(w, radius, z0, ht, inv2r, vis, mvh) -> int:
     rays stop there. Writes vis/mvh; returns the cells walked.
     """
     rows, cols = w.elev.shape
-    reach_r, reach_c = max(w.r0, rows - 1 - w.r0), max(w.c0, cols - 1 - w.c0)
-    # a radius far past the DEM (1e9 m means "the whole grid") gives a clipped answer anyway: then the rays
-    # stop at 1/8 past the grid rather than at a window of millions of cells
-    half_r = min(w.half_r, reach_r + max(8, reach_r // 8))
-    half_c = min(w.half_c, reach_c + max(8, reach_c // 8))
+    # the kernel's own rule, run as plain Python here (no numba dispatch on the command's start): a radius far
+    # past the DEM (1e9 m means "the whole grid") stops its rays at 1/8 past the grid, not at millions of cells
+    half_r = rays.cast_extent.py_func(w.half_r, w.r0, rows)
+    half_c = rays.cast_extent.py_func(w.half_c, w.c0, cols)
     frame = w.frame
     cell_m = sweep.max_cell_m(frame.row_y_m, frame.row_x_scale, frame.col_x)
     return int(rays.lockstep_viewshed(w.elev, w.void, frame.row_y_m, frame.row_x_scale, frame.col_x, w.r0, w.c0, z0,

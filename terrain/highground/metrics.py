@@ -100,6 +100,11 @@ def visibility_metrics(dem, cells, heights_m, radii_m, target_m, refraction) -> 
     return out
 
 
+def cells_across(dem, length_m: float) -> int:
+    """``length_m`` in whole cells of the DEM's mean cell size (rounded: 0 or 1 where cells are as large)."""
+    return int(round(length_m / float(np.mean(dem.mean_cell_size_m))))
+
+
 def radio_path_dem(dem):
     """The DEM the per-cell path-loss maps (jamming) run on: ``dem`` itself, or on data finer than about
     constants.STUDY_PATH_CELL_M, ``dem`` block-averaged to about that cell size.
@@ -107,13 +112,13 @@ def radio_path_dem(dem):
     Those metrics walk a whole profile for every cell (cost ~ radius^3 / cell^3: 160 s for one 30 km map on
     1" data); line of sight stays at the DEM's own resolution.
     """
-    factor = int(round(C.STUDY_PATH_CELL_M / float(np.mean(dem.mean_cell_size_m))))
+    factor = cells_across(dem, C.STUDY_PATH_CELL_M)
     return coarsen(dem, factor) if factor >= 2 else dem
 
 
 def fresnel_stride(dem) -> int:
     """Lattice stride (cells) of the study's Fresnel-clear estimate: about constants.STUDY_FRESNEL_LATTICE_M."""
-    return max(1, int(round(C.STUDY_FRESNEL_LATTICE_M / float(np.mean(dem.mean_cell_size_m)))))
+    return max(1, cells_across(dem, C.STUDY_FRESNEL_LATTICE_M))
 
 
 def radio_metrics(dem, sites, drone_heights_m, *, tx_height, radius_m, k_factor, fresnel, freq_mhz, progress=None,

@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from .geometry import geographic_frame, projected_frame
-from .rays import lockstep_viewshed_serial
+from .rays import cast_extent, lockstep_viewshed_serial
 from .sweep import fast_viewshed_serial, max_cell_m
 
 
@@ -50,11 +50,8 @@ def observer_visibility(elev, void, geographic, row_coord, col_coord, scale, a_m
     vis = np.zeros((wr, wc), np.uint8)
     mvh = np.empty((wr, wc), np.float32)
     if lockstep:
-        # rays to the full window even where the grid cuts it, capped 1/8 past the grid (as viewshed's)
-        reach_r = max(r0 - ra, rb - 1 - r0)
-        reach_c = max(c0 - ca, cb - 1 - c0)
-        rays_r = min(half_r, reach_r + max(8, reach_r // 8))
-        rays_c = min(half_c, reach_c + max(8, reach_c // 8))
+        rays_r = cast_extent(half_r, r0 - ra, wr)  # the full window's rays, as viewshed's
+        rays_c = cast_extent(half_c, c0 - ca, wc)
         lockstep_viewshed_serial(e, v, row_y, row_xs, col_x, r0 - ra, c0 - ca, z0, target_m, inv_2reff, radius_m,
                                  max_cell_m(row_y, row_xs, col_x), unsure, walk_window, vis, mvh, rays_r, rays_c)
     else:

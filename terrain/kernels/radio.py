@@ -40,16 +40,13 @@ def free_space_loss_db(d_m, wavelength_m):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _clearance(elev, void, row_y, row_xs, col_x, r0, c0, z0, r1, c1, zt, d, inv_2reff, wavelength_m, d_buf, z_buf):
-    """The path tx (r0, c0, antenna z0 m a.s.l.) -> rx (r1, c1, antenna zt) sampled where the line crosses the
-    major axis's grid lines (void samples skipped) into d_buf / z_buf (>= n + 1 long, tx first, rx last):
-    returns (min clearance / F1 radius over the samples, samples stored)."""
+def _sample_path(elev, void, row_y, row_xs, col_x, r0, c0, r1, c1, d, d_buf, z_buf):
+    """The path (r0, c0) -> (r1, c1), d m long, sampled where it crosses the major axis's grid lines (void
+    samples skipped) into d_buf / z_buf (>= n + 1 long): distance m and terrain m, the two ends first and
+    last. Returns the samples stored."""
     dr = r1 - r0
     dc = c1 - c0
     n = max(abs(dr), abs(dc))
-    zt_c = zt - d * d * inv_2reff
-    slope_tr = (zt_c - z0) / d
-    min_ratio = np.inf
     major_is_col = abs(dc) >= abs(dr)
     d_buf[0] = 0.0
     z_buf[0] = elev[r0, c0]
@@ -61,28 +58,39 @@ def _clearance(elev, void, row_y, row_xs, col_x, r0, c0, z0, r1, c1, zt, d, inv_
         d_buf[m] = di
         z_buf[m] = z
         m += 1
-        h = z - di * di * inv_2reff  # the tangent-plane frame: the bulge frame up to a straight line
+    d_buf[m] = d
+    z_buf[m] = elev[r1, c1]
+    return m + 1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _min_clearance(d_buf, z_buf, m, z0, zt, inv_2reff, wavelength_m):
+    """Min over a sampled path's inner samples (``_sample_path``) of clearance / F1 radius, antennas at
+    z0 (start) and zt (end, m a.s.l.); +inf with no inner sample."""
+    d = d_buf[m - 1]
+    slope_tr = (zt - d * d * inv_2reff - z0) / d
+    min_ratio = np.inf
+    for i in range(1, m - 1):
+        di = d_buf[i]
+        h = z_buf[i] - di * di * inv_2reff  # the tangent-plane frame: the bulge frame up to a straight line
         ratio = (z0 + slope_tr * di - h) / math.sqrt(wavelength_m * di * (d - di) / d)
         if ratio < min_ratio:
             min_ratio = ratio
-    d_buf[m] = d
-    z_buf[m] = elev[r1, c1]
-    return min_ratio, m + 1
+    return min_ratio
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def path_metrics(elev, void, row_y, row_xs, col_x, r0, c0, z0, r1, c1, zt, d, inv_2reff, wavelength_m, d_buf, z_buf):
     """Walk the path tx (r0, c0, antenna z0 m a.s.l.) -> rx (r1, c1, antenna zt): returns (min clearance /
     F1 radius, diffraction loss dB by delta-Bullington, nu of the actual profile); d_buf / z_buf as in
-    ``_clearance``.
+    ``_sample_path``.
     """
-    min_ratio, m = _clearance(elev, void, row_y, row_xs, col_x, r0, c0, z0, r1, c1, zt, d, inv_2reff, wavelength_m,
-                              d_buf, z_buf)
+    m = _sample_path(elev, void, row_y, row_xs, col_x, r0, c0, r1, c1, d, d_buf, z_buf)
     loss, _, nu = delta_bullington(d_buf, z_buf, m, z0, zt, inv_2reff, wavelength_m)
-    return min_ratio, loss, nu
+    return _min_clearance(d_buf, z_buf, m, z0, zt, inv_2reff, wavelength_m), loss, nu
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def _clear_lattice_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, rx_m, inv_2reff, radius_m, wavelength_m,
                         fresnel, stride, cell_area, r_start, r_end):
     """Lattice rows r_start, r_start + stride, ... < r_end of clear_area_on_lattice: (clear m^2 per receiver
@@ -90,8 +98,7 @@ def _clear_lattice_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, rx_m, inv_
     rows, cols = elev.shape
     d_buf = np.empty(rows + cols + 2)
     z_buf = np.empty(rows + cols + 2)
-    n_h = rx_m.shape[0]
-    area = np.zeros(n_h)
+    area = np.zeros(rx_m.shape[0])
     tried = 0
     for r in range(r_start, r_end, stride):
         for c in range(c0 % stride, cols, stride):
@@ -99,22 +106,10 @@ def _clear_lattice_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, rx_m, inv_
             if d > radius_m or void[r, c] or (r == r0 and c == c0):
                 continue
             tried += 1
-            ratio, m = _clearance(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, elev[r, c] + rx_m[0], d,
-                                  inv_2reff, wavelength_m, d_buf, z_buf)
-            weight = cell_area[r] * stride * stride
-            if ratio >= fresnel:
-                area[0] += weight
-            for j in range(1, n_h):
-                slope = (elev[r, c] + rx_m[j] - d * d * inv_2reff - z0) / d
-                ok = True
-                for i in range(1, m - 1):
-                    di = d_buf[i]
-                    h = z_buf[i] - di * di * inv_2reff
-                    if (z0 + slope * di - h) / math.sqrt(wavelength_m * di * (d - di) / d) < fresnel:
-                        ok = False
-                        break
-                if ok:
-                    area[j] += weight
+            m = _sample_path(elev, void, row_y, row_xs, col_x, r0, c0, r, c, d, d_buf, z_buf)
+            for j in range(rx_m.shape[0]):
+                if _min_clearance(d_buf, z_buf, m, z0, elev[r, c] + rx_m[j], inv_2reff, wavelength_m) >= fresnel:
+                    area[j] += cell_area[r] * stride * stride
     return area, tried
 
 

@@ -439,6 +439,16 @@ def _octant(o, elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff
 
 
 @njit(cache=True, nogil=True)
+def cast_extent(half, observer, size):
+    """How far (cells) the rays are cast along one axis: the full radius window's ``half`` size, even where
+    the grid (``size`` cells, the observer at index ``observer``) stops short of it, so that a cut window
+    gets the same rays as a whole one; but at most 1/8 (8 cells at least) past the grid's farther edge, as a
+    radius far past the grid gives a clipped answer anyway."""
+    reach = max(observer, size - 1 - observer)
+    return min(half, reach + max(8, reach // 8))
+
+
+@njit(cache=True, nogil=True)
 def lockstep_viewshed_serial(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, cell_m,
                              unsure, window, vis, mvh, rays_rows, rays_cols):
     """``lockstep_viewshed`` on the calling thread (for callers already parallel over observers)."""
