@@ -25,13 +25,12 @@ from .total import SectorGrid, check_method, observer_region, sector_areas, sect
 from .viewshed import _check_physics, _prepare_observers, inverse_2reff
 
 
-def _fast_task(elev, void, geographic, row_coord, col_coord, scales, obs_rows, obs_cols, z0, half_r, half_c,
-               cell_area, target_m, inv_2reff, radius_m, margin_m):
-    """One tile, fast method: visible area (m^2) of each of its observers (runs on a worker)."""
+def _checked_task(elev, void, geographic, row_coord, col_coord, scales, obs_rows, obs_cols, z0, half_r, half_c,
+               cell_area, target_m, inv_2reff, radius_m):
+    """One tile, "checked" method: visible area (m^2) of each of its observers, R3's (runs on a worker)."""
     return count_kernels.visible_area(
         elev, void, geographic, row_coord, col_coord, scales, constants.WGS84_A_M, constants.WGS84_E2,
-        obs_rows, obs_cols, z0, half_r, half_c, cell_area, target_m, inv_2reff, np.array([radius_m]), margin_m, 1,
-        False, 0.0, 0)[:, 0]
+        obs_rows, obs_cols, z0, half_r, half_c, cell_area, target_m, inv_2reff, np.array([radius_m]), True, 0.0, 0)[:, 0]
 
 
 def _sector_task(elev, grid, obs_rows, c_first, c_end, stride, observer_m, target_m, inv_2reff, radius_m, n_dir):
@@ -80,7 +79,7 @@ def total_viewshed_dask(dem: Dem, radius_m: float, *, client, observer_height=co
         futures = _submit_sector(client, dem, sector_grid(dem, radius), box, stride, tile, h0, ht, inv2r, radius,
                                  n_directions, retries)
     else:
-        futures = _submit_fast(client, dem, box, stride, tile, h0, ht, inv2r, radius, retries)
+        futures = _submit_checked(client, dem, box, stride, tile, h0, ht, inv2r, radius, retries)
     return _gather(futures, out, progress)
 
 
@@ -104,7 +103,7 @@ def _submit_sector(client, dem, grid: SectorGrid, box, stride, tile, h0, ht, inv
     return futures
 
 
-def _submit_fast(client, dem, box, stride, tile, h0, ht, inv2r, radius, retries):
+def _submit_checked(client, dem, box, stride, tile, h0, ht, inv2r, radius, retries):
     r_first, r_last, c_first, c_end = box
     rr, cc = np.mgrid[r_first:r_last:stride, c_first:c_end:stride]
     ok = ~dem.void[rr, cc]
@@ -123,9 +122,9 @@ def _submit_fast(client, dem, box, stride, tile, h0, ht, inv2r, radius, retries)
         ca = max(0, int((obs_c[idx] - half_c[idx]).min()))
         cb = min(dem.shape[1], int((obs_c[idx] + half_c[idx]).max()) + 1)
         fut = client.submit(
-            _fast_task, np.ascontiguousarray(dem.elevation[ra:rb, ca:cb]), np.ascontiguousarray(dem.void[ra:rb, ca:cb]),
+            _checked_task, np.ascontiguousarray(dem.elevation[ra:rb, ca:cb]), np.ascontiguousarray(dem.void[ra:rb, ca:cb]),
             geographic, row_coord[ra:rb].copy(), col_coord[ca:cb].copy(), scales[idx], obs_r[idx] - ra,
             obs_c[idx] - ca, z0[idx], half_r[idx], half_c[idx], cell_area[ra:rb].copy(), ht, inv2r, radius,
-            constants.FAST_RECHECK_MARGIN_M, retries=retries, pure=False)
+            retries=retries, pure=False)
         futures[fut] = (obs_r[idx], obs_c[idx])
     return futures

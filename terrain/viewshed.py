@@ -365,7 +365,7 @@ def viewshed_count(
     per-chunk planes). Other parameters as in :func:`viewshed`.
     """
     h0, ht, radius, k = _check_physics(observer_height, target_height, radius_m, refraction)
-    lockstep = _many_observer_method(method)
+    certify = _many_observer_method(method)
     try:
         pts = np.asarray(observers, dtype=np.float64).reshape(-1, 2)
     except (TypeError, ValueError):
@@ -376,21 +376,20 @@ def viewshed_count(
     obs = _prepare_observers(dem, [_observer_cell(dem, a, b, coords) for a, b in pts], h0, radius)
     chunks = int(n_chunks or get_num_threads())
     planes = count_kernels.count_visible(
-        dem.elevation, dem.void, *obs, ht, inverse_2reff(curvature, k), radius, *_kernel_settings(lockstep), chunks)
+        dem.elevation, dem.void, *obs, ht, inverse_2reff(curvature, k), radius, *_kernel_settings(certify), chunks)
     return planes.sum(axis=0, dtype=np.int32)
 
 
 def _many_observer_method(method) -> bool:
-    """True for the lockstep kernel ("fast"), False for the sweep with exact re-checks ("checked")."""
+    """True for the certified lockstep kernel ("checked", R3's visibility), False for the fast one ("fast")."""
     if not isinstance(method, str) or method not in ("checked", "fast"):
         raise InvalidParameterError(f"method {method!r} must be checked or fast")
-    return method == "fast"
+    return method == "checked"
 
 
-def _kernel_settings(lockstep: bool) -> tuple:
-    """The many-observer kernels' trailing settings: sweep margin and density, then lockstep's."""
-    return (constants.FAST_RECHECK_MARGIN_M, 1, lockstep, constants.FAST_UNSURE_FRACTION,
-            constants.FAST_WALK_WINDOW)
+def _kernel_settings(certify: bool) -> tuple:
+    """The many-observer kernels' trailing settings: certify, then the fast kernel's re-walk settings."""
+    return certify, constants.FAST_UNSURE_FRACTION, constants.FAST_WALK_WINDOW
 
 
 def _prepare_observers(dem: Dem, cells, h0: float, radius: float):
@@ -450,7 +449,7 @@ def visible_areas_by_radius(
     if not radii:
         raise InvalidParameterError("radii_m is empty")
     h0, ht, radius, k = _check_physics(observer_height, target_height, radii[-1], refraction)
-    lockstep = _many_observer_method(method)
+    certify = _many_observer_method(method)
     cells = np.asarray(cells, dtype=np.int64).reshape(-1, 2)
     if len(cells) == 0:
         return {r: np.zeros(0) for r in radii}
@@ -459,5 +458,5 @@ def visible_areas_by_radius(
     obs = _prepare_observers(dem, cells, h0, radius)
     area = count_kernels.visible_area(
         dem.elevation, dem.void, *obs, dem.cell_dx_m * dem.cell_dy_m, ht, inverse_2reff(curvature, k),
-        np.array(radii, np.float64), *_kernel_settings(lockstep))
+        np.array(radii, np.float64), *_kernel_settings(certify))
     return {r: area[:, j] / 1e6 for j, r in enumerate(radii)}

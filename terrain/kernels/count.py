@@ -1,10 +1,10 @@
 """Many observers: cumulative viewshed (how many observers see each cell) and visible area per observer.
 
-Parallel over observers; each observer runs a serial kernel on its radius window only, so the cost grows
-with radius^2, not with the grid: the R2 sweep with exact re-checks (``sweep.fast_viewshed_serial``, equal
-to R3) or, with ``lockstep``, the lockstep R2 (``rays.lockstep_viewshed_serial``, the single viewshed's
-default "fast" method, its rays cast to the full radius window as there). Counts are summed from per-chunk planes and areas are
-per observer, so any thread count gives the same numbers.
+Parallel over observers; each observer runs the lockstep R2 kernel (``rays.lockstep_viewshed_serial``) on
+its radius window only, so the cost grows with radius^2, not with the grid, its rays cast to the full radius
+window as the single viewshed's: with ``certify`` its visibility is R3's (``kernels/certify.py``), else it is
+the single viewshed's default "fast" method. Counts are summed from per-chunk planes and areas are per
+observer, so any thread count gives the same numbers.
 """
 
 import math
@@ -14,19 +14,19 @@ from numba import njit, prange
 
 from .geometry import geographic_frame, projected_frame
 from .rays import cast_extent, lockstep_viewshed_serial
-from .sweep import fast_viewshed_serial, max_cell_m
+from .sweep import max_cell_m
 
 
 @njit(cache=True, nogil=True)
 def observer_visibility(elev, void, geographic, row_coord, col_coord, scale, a_m, e2, r0, c0, z0, half_r, half_c,
-                        target_m, inv_2reff, radius_m, margin_m, density, lockstep, unsure, walk_window):
+                        target_m, inv_2reff, radius_m, certify, unsure, walk_window):
     """Viewshed of one observer on its radius window: returns (row0, col0, vis uint8 window, row_y, row_xs,
     col_x), the last three the window's metric frame (a cell's distance is hypot(row_y, row_xs * col_x), m).
 
     row_coord/col_coord: cell-centre coordinates of the whole grid (radians if geographic); scale: the
     observer's projection point scale factor (projected grids); z0: eye elevation (m a.s.l.);
-    half_r/half_c: window half-size in cells; margin_m/density: the sweep's; lockstep/unsure/walk_window:
-    use the lockstep kernel with these settings instead.
+    half_r/half_c: window half-size in cells; certify: R3's visibility (else the fast kernel's, with its
+    unsure/walk_window settings).
     """
     rows, cols = elev.shape
     ra = max(0, r0 - half_r)
@@ -49,14 +49,10 @@ def observer_visibility(elev, void, geographic, row_coord, col_coord, scale, a_m
     v = np.ascontiguousarray(void[ra:rb, ca:cb])
     vis = np.zeros((wr, wc), np.uint8)
     mvh = np.empty((wr, wc), np.float32)
-    if lockstep:
-        rays_r = cast_extent(half_r, r0 - ra, wr)  # the full window's rays, as viewshed's
-        rays_c = cast_extent(half_c, c0 - ca, wc)
-        lockstep_viewshed_serial(e, v, row_y, row_xs, col_x, r0 - ra, c0 - ca, z0, target_m, inv_2reff, radius_m,
-                                 max_cell_m(row_y, row_xs, col_x), unsure, walk_window, vis, mvh, rays_r, rays_c)
-    else:
-        fast_viewshed_serial(e, v, row_y, row_xs, col_x, r0 - ra, c0 - ca, z0, target_m, inv_2reff,
-                             radius_m, margin_m, density, vis, mvh)
+    rays_r = cast_extent(half_r, r0 - ra, wr)  # the full window's rays, as viewshed's
+    rays_c = cast_extent(half_c, c0 - ca, wc)
+    lockstep_viewshed_serial(e, v, row_y, row_xs, col_x, r0 - ra, c0 - ca, z0, target_m, inv_2reff, radius_m,
+                             max_cell_m(row_y, row_xs, col_x), unsure, walk_window, vis, mvh, rays_r, rays_c, certify)
     return ra, ca, vis, row_y, row_xs, col_x
 
 
@@ -64,7 +60,7 @@ def observer_visibility(elev, void, geographic, row_coord, col_coord, scale, a_m
 def count_visible(
     elev, void, geographic, row_coord, col_coord, obs_scale, a_m, e2,
     obs_rows, obs_cols, obs_z0, half_rows, half_cols,
-    target_m, inv_2reff, radius_m, margin_m, density, lockstep, unsure, walk_window, n_chunks,
+    target_m, inv_2reff, radius_m, certify, unsure, walk_window, n_chunks,
 ):
     """Counts (int32 planes, n_chunks x rows x cols; sum them) of observers that see each cell.
 
@@ -77,7 +73,7 @@ def count_visible(
         for i in range(k, n_obs, n_chunks):
             ra, ca, vis, _, _, _ = observer_visibility(
                 elev, void, geographic, row_coord, col_coord, obs_scale[i], a_m, e2, obs_rows[i], obs_cols[i],
-                obs_z0[i], half_rows[i], half_cols[i], target_m, inv_2reff, radius_m, margin_m, density, lockstep, unsure,
+                obs_z0[i], half_rows[i], half_cols[i], target_m, inv_2reff, radius_m, certify, unsure,
                 walk_window)
             wr, wc = vis.shape
             for r in range(wr):
@@ -90,7 +86,7 @@ def count_visible(
 def visible_area(
     elev, void, geographic, row_coord, col_coord, obs_scale, a_m, e2,
     obs_rows, obs_cols, obs_z0, half_rows, half_cols, cell_area_m2,
-    target_m, inv_2reff, radii_m, margin_m, density, lockstep, unsure, walk_window,
+    target_m, inv_2reff, radii_m, certify, unsure, walk_window,
 ):
     """Visible area (m^2, float64 (observers, radii)) within each of radii_m (ascending; the viewshed runs
     once, to the largest): the total-viewshed measure.
@@ -104,7 +100,7 @@ def visible_area(
     for i in prange(n_obs):
         ra, _, vis, row_y, row_xs, col_x = observer_visibility(
             elev, void, geographic, row_coord, col_coord, obs_scale[i], a_m, e2, obs_rows[i], obs_cols[i],
-            obs_z0[i], half_rows[i], half_cols[i], target_m, inv_2reff, radius_m, margin_m, density, lockstep, unsure,
+            obs_z0[i], half_rows[i], half_cols[i], target_m, inv_2reff, radius_m, certify, unsure,
             walk_window)
         wr, wc = vis.shape
         for r in range(wr):

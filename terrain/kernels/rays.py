@@ -38,6 +38,7 @@ import numpy as np
 from numba import njit
 
 from ..threads import run_all
+from .certify import fold_gaps, gap_state, settle_exact
 from .los import NO_HORIZON, horizon_over
 
 BLOCK = 16  # columns an E/W octant settles together (16 float32 = one 64-byte cache line per row)
@@ -95,6 +96,13 @@ def _between_rays(hray, pos):
     if h0 == NO_HORIZON or h1 == NO_HORIZON:
         return max(h0, h1), (math.inf if h0 != h1 else 0.0)
     return h0 + (h1 - h0) * u, abs(h1 - h0)
+
+
+@njit(cache=True, nogil=True)
+def _between_all(count, hray, lo, minor0, scale, h, spread):
+    """``_between_rays`` for a grid line's cells lo..lo + count - 1 (into h and spread)."""
+    for j in range(count):
+        h[j], spread[j] = _between_rays(hray, abs(lo + j - minor0) * scale)
 
 
 @njit(cache=True, nogil=True)
@@ -242,6 +250,37 @@ def _ray_steps(n, dmaj_m, dmin_m, inv_2reff):
 
 
 @njit(cache=True, nogil=True)
+def _gather_certified(line, row_y, row_xs, col_x, major_is_col, linear_rows, x_q, y_q, xs_q, minor0, hs, k_lin, k_last,
+                      t, step, lens, z, zv, lo_k, d):
+    """Rays 0..k_last's samples on grid line ``step`` (elevations ``line``; step fraction t = step / n) for
+    the exact mode (``certify``): terrain z (as ``_fold`` takes it), the cell before each sample (lo_k) and
+    the one beside it towards the next ray (zv), and the distance d (m); samples past the grid edge are
+    clamped to it. Rays 0..k_lin are inside the grid on a grid with constant ray steps (lens, m): d = step x
+    lens. A row (major_is_col False) has northing y_q and east scale xs_q; a column, coordinate x_q."""
+    for k in range(k_last + 1):
+        _, lo, e0, e1, w = _clamped_sample(line, minor0, hs, k, t)
+        z[k] = e0 * (1.0 - w) + e1 * w if w > 0.0 else e0 * 1.0
+        zv[k] = e1 if hs > 0 else e0
+        lo_k[k] = lo
+    for k in range(k_lin + 1):
+        d[k] = step * lens[k]
+    dcx = col_x[1] - col_x[0]
+    dy = row_y[1] - row_y[0]
+    for k in range(k_lin + 1, k_last + 1):
+        pos, lo, _, _, w = _clamped_sample(line, minor0, hs, k, t)
+        if not major_is_col:
+            x = xs_q * (col_x[0] + pos * dcx)
+            y = y_q
+        elif linear_rows:
+            y = row_y[0] + pos * dy
+            x = row_xs[0] * x_q
+        else:
+            y = row_y[lo] * (1.0 - w) + row_y[lo + 1] * w
+            x = (row_xs[lo] * (1.0 - w) + row_xs[lo + 1] * w) * x_q
+        d[k] = math.sqrt(x * x + y * y)
+
+
+@njit(cache=True, nogil=True)
 def _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, major_is_col, q,
                    lo, count, minor0, scale, hstep, window, ground, x, y, vis, mvh):
     """Settle the UNSURE cells among a grid line's cells lo..lo + count - 1 (ground, x, y, vis, mvh indexed
@@ -276,7 +315,7 @@ def _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2
 
 @njit(cache=True, nogil=True)
 def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, unsure,
-                 window, sign, hs, n_rays, vis, mvh):
+                 window, sign, hs, n_rays, certify, vis, mvh):
     """Lockstep R2 over an S (sign +1) or N (-1) octant, one row per step; cells m >= 0 (hs +1) or m < 0 (-1).
     Rays have minor slopes k / n with n = max(n_rays, rows to the grid's edge). Returns how many cells were
     UNSURE."""
@@ -291,8 +330,13 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     n_unsure = 0
     bufs = np.empty((5, max(n, cols) + 1))
     e0, e1, wb, x, y = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]
+    gu, gl, lines, ups, kept, over, ubuf = gap_state(n if certify else 1)
+    cbufs = np.empty((3, n + 1 if certify else 1))
+    zc, zvc, dc = cbufs[0], cbufs[1], cbufs[2]
+    loc = np.empty(n + 1 if certify else 1, np.int64)
     linear = _linear_rows(row_y, row_xs)
     inv_len, len_2reff = _ray_steps(n, row_y[1] - row_y[0], row_xs[0] * (col_x[1] - col_x[0]), inv_2reff)
+    lens = 1.0 / inv_len
     m_first = 0 if hs > 0 else 1
     k_last = n  # a row without cells of this octant (m < 0, step 1) still feeds every ray
     for i in range(1, n_steps + 1):
@@ -303,15 +347,20 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             lo = c0 + m_first if hs > 0 else c0 - m_last  # the line's cells are columns lo .. lo + count - 1
             scale = n / i
             for j in range(count):
-                e0[j], e1[j] = _between_rays(hray, abs(lo + j - c0) * scale)
                 x[j] = row_xs[q] * col_x[lo + j]
                 y[j] = row_y[q]
-            if _settle(count, elev[q, lo:lo + count], e0, e1, x, y, z0, target_m, inv_2reff, radius_m, unsure,
-                       vis[q, lo:lo + count], mvh[q, lo:lo + count]):
-                n_unsure += _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff,
-                                           radius_m, False, q, lo, count, c0, scale, hstep, window,
-                                           elev[q, lo:lo + count], x, y, vis[q, lo:lo + count],
-                                           mvh[q, lo:lo + count])
+            if certify:
+                n_unsure += settle_exact(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m,
+                                         False, q, lo, count, c0, scale, n, elev[q, lo:lo + count], x, y, gu, gl,
+                                         lines, ups, kept, over, e0, e1, wb, vis[q, lo:lo + count])
+            else:
+                _between_all(count, hray, lo, c0, scale, e0, e1)
+                if _settle(count, elev[q, lo:lo + count], e0, e1, x, y, z0, target_m, inv_2reff, radius_m, unsure,
+                           vis[q, lo:lo + count], mvh[q, lo:lo + count]):
+                    n_unsure += _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff,
+                                               radius_m, False, q, lo, count, c0, scale, hstep, window,
+                                               elev[q, lo:lo + count], x, y, vis[q, lo:lo + count],
+                                               mvh[q, lo:lo + count])
             if k_last >= 0:
                 k_last = _rays_needed(_cells_within(row_y, row_xs, col_x, False, q, c0, hs, m_first, m_last, stop_m),
                                       m_first, i, n)
@@ -319,6 +368,12 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             continue
         k_in = min(k_last, extent * n // i)  # rays whose sample on this line is inside the grid
         k_use = min(k_last, k_in + 1)  # no cell on this line or beyond is between rays past k_in + 1
+        if certify:
+            k_lin = k_in if linear else -1
+            _gather_certified(elev[q], row_y, row_xs, col_x, False, True, 0.0, row_y[q], row_xs[q], c0, hs, k_lin,
+                              k_use, i / n, i, lens, zc, zvc, loc, dc)
+            fold_gaps(k_use, zc, zvc, loc, dc, z0, inv_2reff, i, gu, gl, lines, ups, kept, over, ubuf)
+            continue
         if linear:
             _gather_z(elev[q], c0, hs, k_in, i / n, e0)
             _fold_linear(k_in, e0, inv_len, len_2reff, i, z0, hray, hstep)
@@ -352,7 +407,7 @@ def _store_block(vb, mb, q_first, sign, nb, i_first, r0, hs, m_first, extent, vi
 
 @njit(cache=True, nogil=True)
 def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, unsure,
-                 window, sign, hs, n_rays, vis, mvh):
+                 window, sign, hs, n_rays, certify, vis, mvh):
     """Lockstep R2 over an E (sign +1) or W (-1) octant, one column per step; cells m >= 0 (hs +1) or m < 0 (-1).
 
     A column's cells are a row apart in memory, so the octant works on blocks of BLOCK columns: their
@@ -371,11 +426,16 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     n_unsure = 0
     bufs = np.empty((5, max(n, rows) + 1))
     e0, e1, wb, x, y = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]
+    gu, gl, lines, ups, kept, over, ubuf = gap_state(n if certify else 1)
+    cbufs = np.empty((3, n + 1 if certify else 1))
+    zc, zvc, dc = cbufs[0], cbufs[1], cbufs[2]
+    loc = np.empty(n + 1 if certify else 1, np.int64)
     eb = np.empty((BLOCK, rows), elev.dtype)
     vb = np.empty((BLOCK, rows), np.uint8)
     mb = np.empty((BLOCK, rows), np.float32)
     linear_rows = _linear_rows(row_y, row_xs)
     inv_len, len_2reff = _ray_steps(n, row_xs[0] * (col_x[1] - col_x[0]), row_y[1] - row_y[0], inv_2reff)
+    lens = 1.0 / inv_len
     k_last = n
     i_first = 1
     nb = 0
@@ -395,14 +455,19 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
         scale = n / i
         cx = col_x[q]
         for j in range(count):
-            e0[j], wb[j] = _between_rays(hray, abs(lo + j - r0) * scale)
             x[j] = row_xs[lo + j] * cx
             y[j] = row_y[lo + j]
-        if _settle(count, line[lo:lo + count], e0, wb, x, y, z0, target_m, inv_2reff, radius_m, unsure,
-                   vb[b, lo:lo + count], mb[b, lo:lo + count]):
-            n_unsure += _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m,
-                                       True, q, lo, count, r0, scale, hstep, window, line[lo:lo + count], x, y,
-                                       vb[b, lo:lo + count], mb[b, lo:lo + count])
+        if certify:
+            n_unsure += settle_exact(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, True,
+                                     q, lo, count, r0, scale, n, line[lo:lo + count], x, y, gu, gl, lines, ups,
+                                     kept, over, e0, e1, wb, vb[b, lo:lo + count])
+        else:
+            _between_all(count, hray, lo, r0, scale, e0, wb)
+            if _settle(count, line[lo:lo + count], e0, wb, x, y, z0, target_m, inv_2reff, radius_m, unsure,
+                       vb[b, lo:lo + count], mb[b, lo:lo + count]):
+                n_unsure += _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff,
+                                           radius_m, True, q, lo, count, r0, scale, hstep, window, line[lo:lo + count],
+                                           x, y, vb[b, lo:lo + count], mb[b, lo:lo + count])
         if b == nb - 1:
             _store_block(vb, mb, c0 + sign * i_first, sign, nb, i_first, r0, hs, m_first, extent, vis, mvh)
         if k_last >= 0:
@@ -412,6 +477,12 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             continue
         k_in = min(k_last, extent * n // i)  # as in _octant_rows
         k_use = min(k_last, k_in + 1)
+        if certify:
+            k_lin = k_in if linear_rows else -1
+            _gather_certified(line, row_y, row_xs, col_x, True, linear_rows, cx, 0.0, 0.0, r0, hs, k_lin, k_use,
+                              i / n, i, lens, zc, zvc, loc, dc)
+            fold_gaps(k_use, zc, zvc, loc, dc, z0, inv_2reff, i, gu, gl, lines, ups, kept, over, ubuf)
+            continue
         if linear_rows:
             _gather_z(line, r0, hs, k_in, i / n, e0)
             _fold_linear(k_in, e0, inv_len, len_2reff, i, z0, hray, hstep)
@@ -426,16 +497,16 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
 
 @njit(cache=True, nogil=True)
 def _octant(o, elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, unsure,
-            window, rays_rows, rays_cols, vis, mvh):
+            window, rays_rows, rays_cols, certify, vis, mvh):
     """Octant o (0-3: E/S rays of sign +1, 4-7: W/N of sign -1; even: minor offsets >= 0) of the lockstep
     viewshed; returns how many of its cells were settled by a walk."""
     sign = 1 if o < 4 else -1
     hs = 1 if o % 2 == 0 else -1
     if o % 4 < 2:
         return _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m,
-                            unsure, window, sign, hs, rays_cols, vis, mvh)
+                            unsure, window, sign, hs, rays_cols, certify, vis, mvh)
     return _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m,
-                        unsure, window, sign, hs, rays_rows, vis, mvh)
+                        unsure, window, sign, hs, rays_rows, certify, vis, mvh)
 
 
 @njit(cache=True, nogil=True)
@@ -450,13 +521,13 @@ def cast_extent(half, observer, size):
 
 @njit(cache=True, nogil=True)
 def lockstep_viewshed_serial(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, cell_m,
-                             unsure, window, vis, mvh, rays_rows, rays_cols):
+                             unsure, window, vis, mvh, rays_rows, rays_cols, certify):
     """``lockstep_viewshed`` on the calling thread (for callers already parallel over observers)."""
     stop_m = radius_m + 2.0 * cell_m
     walked = 0
     for o in range(8):
         walked += _octant(o, elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m,
-                          unsure, window, rays_rows, rays_cols, vis, mvh)
+                          unsure, window, rays_rows, rays_cols, certify, vis, mvh)
     vis[r0, c0] = 1
     mvh[r0, c0] = 0.0
     return walked
@@ -466,7 +537,7 @@ _SLOW_FIRST = (0, 1, 4, 5, 2, 3, 6, 7)  # E/W octants (strided columns, ~1.3x th
 
 
 def lockstep_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, cell_m, unsure,
-                      window, vis, mvh, rays_rows=0, rays_cols=0):
+                      window, vis, mvh, rays_rows=0, rays_cols=0, certify=False):
     """Lockstep R2 viewshed of cell (r0, c0), eye at z0 (m a.s.l.); same outputs as ``los.exact_viewshed``.
 
     elev float32 (rows, cols) with NaN on voids; void bool; frame arrays float64; cell_m the largest cell
@@ -483,7 +554,7 @@ def lockstep_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, in
 
     def run(o):
         return _octant(o, elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m,
-                       unsure, window, int(rays_rows), int(rays_cols), vis, mvh)
+                       unsure, window, int(rays_rows), int(rays_cols), bool(certify), vis, mvh)
 
     walked = run_all(run, _SLOW_FIRST)
     vis[r0, c0] = 1

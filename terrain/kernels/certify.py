@@ -1,0 +1,134 @@
+"""Exact visibility from the lockstep rays: bounds on every cell's own sight line, and the few lines to walk.
+
+A cell on grid line i with minor offset m lies between rays k and k + 1 of its octant (k / n <= m / i <=
+(k + 1) / n). Its own sight line (the R3 line) crosses every earlier grid line j between the two rays'
+samples there, which are at most j / n <= 1 cell apart. Terrain on a grid line is linear between cells, so
+on that segment it is at most the largest (at least the smallest) of the two samples and of the one cell
+centre that can lie between them; the distance lies between the two samples' distances. That bounds the
+sight line's tangent on line j from above (U_j) and below (L_j), for every cell of the gap at once.
+
+Each gap keeps the running max of both (gu, gl). A cell whose target tangent T is at or above gu is
+visible in R3, one below gl is hidden. Otherwise only the lines with U_j > T can hide it, and every such
+line has U_j > gl (T >= gl), so each gap keeps the lines whose U_j exceeded its gl at the time (gl only
+grows; entries that fall to or below it are dropped when the list fills): the cell takes its own R3
+sample on those lines only (``los.horizon_over``, the R3 arithmetic itself) and is hidden iff one is above
+T. A gap whose list overflows falls back to the full R3 walk for its undecided cells. Bounds carry a
+slack of SLACK (tangent units) for rounding, so the answer is R3's, not an approximation of it.
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .geometry import elevation_angle
+from .los import NO_HORIZON, horizon_over, horizon_to
+
+CAP = 16  # lines kept per gap between two rays
+SLACK = 1e-9  # tangent units added to every bound (1e-5 m at 10 km): far above float64 rounding
+
+
+@njit(cache=True, nogil=True)
+def gap_state(n):
+    """Per-gap state for n + 1 rays: gu, gl (running bounds), lines and their U (n x CAP), counts, overflow,
+    and a scratch line (n)."""
+    return (np.full(n, NO_HORIZON), np.full(n, NO_HORIZON), np.empty((n, CAP), np.int32), np.empty((n, CAP)),
+            np.zeros(n, np.int32), np.zeros(n, np.bool_), np.empty(n))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def fold_gaps(k_last, z, zv, lo, d, z0, inv_2reff, step, gu, gl, lines, ups, count, overflow, u):
+    """Fold grid line ``step`` into gaps 0..k_last - 1 (gap k between rays k and k + 1).
+
+    z, d: each ray's terrain sample (m, NaN on voids) and distance (m); lo: the cell before each sample; zv:
+    the cell centre next to ray k's sample on the side of ray k + 1 (it lies between the two samples iff
+    the two rays' cells differ). u: scratch (the line's upper bounds). The bounds are one branch-free pass
+    (vectorised); the few lines to keep, a second.
+    """
+    for k in range(k_last):
+        za = z[k]
+        zb = z[k + 1]
+        zc = zv[k] if lo[k + 1] != lo[k] else za
+        zmax = max(max(za, zb), zc)
+        zmin = min(min(za, zb), zc)
+        dlo = min(d[k], d[k + 1])
+        dhi = max(d[k], d[k + 1])
+        up = (zmax - z0) / (dlo if zmax >= z0 else dhi) - dlo * inv_2reff + SLACK
+        lw = (zmin - z0) / (dhi if zmin >= z0 else dlo) - dhi * inv_2reff - SLACK
+        s = za + zb + zc
+        void = s != s  # a void: a sight line's own sample may fall anywhere, or be skipped
+        up = math.inf if void else up
+        lw = NO_HORIZON if void else lw
+        g = max(gl[k], lw)
+        gl[k] = g
+        gu[k] = max(gu[k], up)
+        u[k] = up
+    for k in range(k_last):
+        if u[k] > gl[k] and not overflow[k]:
+            _keep(k, step, u[k], gl[k], lines, ups, count, overflow)
+
+
+@njit(cache=True, nogil=True)
+def _keep(k, step, u, g, lines, ups, count, overflow):
+    """Add line ``step`` (bound u) to gap k's list, first dropping entries at or below g if it is full."""
+    c = count[k]
+    if c == CAP:
+        c = 0
+        for e in range(CAP):
+            if ups[k, e] > g:
+                lines[k, c] = lines[k, e]
+                ups[k, c] = ups[k, e]
+                c += 1
+        if c == CAP:
+            overflow[k] = True
+            count[k] = c
+            return
+    lines[k, c] = step
+    ups[k, c] = u
+    count[k] = c + 1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def settle_exact(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, major_is_col, q, lo,
+                 count, minor0, scale, n_gaps, ground, x, y, gu, gl, lines, ups, n_kept, overflow, tan, up, low, vis):
+    """R3's visibility (vis 0/1) of a grid line's cells lo..lo + count - 1 (ground, x, y, vis indexed from 0;
+    tan, up, low: scratch); returns how many needed their own samples on some lines.
+
+    Three passes: each cell's gap bounds (gathered), the decisions they settle (branch-free), and the
+    undecided cells' own samples on their gap's kept lines (the R3 arithmetic: ``los.horizon_over``).
+    """
+    for j in range(count):
+        k = min(int(abs(lo + j - minor0) * scale), n_gaps - 1)
+        up[j] = gu[k]
+        low[j] = gl[k]
+    undecided = 0
+    for j in range(count):
+        g = ground[j]
+        d = math.sqrt(x[j] * x[j] + y[j] * y[j])
+        t = elevation_angle(g + target_m, d, z0, inv_2reff)
+        out = (d > radius_m) | (g != g)  # beyond the radius, or void (NaN)
+        vis[j] = np.uint8((t >= up[j]) & (not out))
+        open_ = (t < up[j]) & (t >= low[j]) & (not out)
+        tan[j] = t if open_ else np.nan
+        undecided += open_
+    if undecided == 0:
+        return 0
+    for j in range(count):
+        t = tan[j]
+        if t != t:
+            continue
+        minor = lo + j
+        k = min(int(abs(minor - minor0) * scale), n_gaps - 1)
+        r, c = (minor, q) if major_is_col else (q, minor)
+        if overflow[k]:
+            seen = t >= horizon_to(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff)
+        else:
+            seen = True
+            for e in range(n_kept[k]):
+                if ups[k, e] > t:
+                    s = lines[k, e]
+                    if horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, s, s) > t:
+                        seen = False
+                        break
+        vis[j] = np.uint8(seen)
+    return undecided
