@@ -6,8 +6,9 @@ Two methods (``constants.TOTAL_VIEWSHED_METHOD`` is the default):
   2015 and the sDEM layout of Sanchez-Fernandez et al. 2021); ``n_directions`` sectors of equal metric
   azimuth. Cost ~ cells x directions x radius in cells. An estimate of the area: within 0.3-0.4 % mean
   absolute error of the exact per-observer areas on 3" terrain with 360 sectors (tests, benchmarks).
-- ``"checked"``: the checked single-observer viewshed (R2 sweep with exact re-checks, equal to the
-  exact R3 walk; ``viewshed(method="checked")``) on every observer's radius window, counting visible cells x cell area. Cost ~ cells x radius^2 in cells.
+- ``"checked"``: the certified lockstep viewshed (``kernels/certify.py``; visibility equal to the exact R3
+  walk) on every observer's radius window, counting visible cells x cell area. Cost ~ cells x radius^2 in
+  cells.
 
 Both are parallel over observers and give the same bits on any number of threads and on Dask.
 """
