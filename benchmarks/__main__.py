@@ -31,6 +31,7 @@ from terrain.export import write_geotiff  # noqa: E402
 from terrain.total import sector_grid  # noqa: E402
 
 from . import measure, peers, report  # noqa: E402
+from .startup import bench_startup  # noqa: E402
 from .study1 import bench_study  # noqa: E402
 
 H_OBS, H_TGT = 10.0, 2.0
@@ -602,7 +603,7 @@ def bench_scaling(quick: bool, work: Path) -> dict:
 WORKLOADS = {"single": bench_single, "real": bench_real, "count": bench_count, "radio": bench_radio,
              "scaling": bench_scaling, "total": bench_total, "floor": bench_floor,
              "geographic": bench_geographic, "itm": bench_itm, "study": bench_study,
-             "accum": bench_accum}
+             "accum": bench_accum, "startup": bench_startup}
 
 
 def machine() -> dict:

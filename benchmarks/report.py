@@ -233,6 +233,28 @@ def write_results_md(results_dir: Path, out: Path) -> None:
             else:
                 lines += [f"- GDAL: {s.get('gdal_accum', {}).get('skipped', 'not run')}"]
             lines.append("")
+        if "startup" in w:
+            s = w["startup"]
+            lines += [f"### Start-up: {s['workload']}", "", f"`{s['command']}`", "",
+                      "| how | median s | min-max s |", "|---|---|---|"]
+            for key, label in (("python_bare_s", "`python -c pass` (the interpreter alone)"),
+                               ("own_process_warm", "own process, numba cache warm"),
+                               ("own_process_empty_numba_cache", "own process, numba cache empty (once per install)"),
+                               ("server", "handed to a running `terrain server`")):
+                t = s.get(key)
+                if t and "median_s" in t:
+                    lines.append(f"| {label} | {_f(t['median_s'])} | {_f(t['min_s'])}-{_f(t['max_s'])} |")
+            imp = s.get("own_process_imports", {})
+            if imp:
+                lines += ["", f"- own process, `python -X importtime`: {imp['all_imports_s']:.2f} s of imports; "
+                          "largest top-level: " + ", ".join(f"{k} {v:.2f} s" for k, v in imp["largest"].items())]
+            cli_imp = s.get("server_client_imports", {})
+            if cli_imp:
+                lines.append(f"- the server's client: {cli_imp['all_imports_s']:.3f} s of imports")
+            if "ratio_own_over_server" in s:
+                lines.append(f"- `terrain server start` {s['server_start_s']:.1f} s (warm cache); own process / server: "
+                             f"**{s['ratio_own_over_server']:.1f}x**")
+            lines.append("")
         if "study" in w and "stage_times_s" in w["study"]:
             s = w["study"]
             a = s.get("accuracy", {})

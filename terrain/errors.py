@@ -49,6 +49,11 @@ class DeviceUnavailableError(TerrainError, RuntimeError):
     """A compute device (e.g. CUDA) was asked for but is not present."""
 
 
+class ServerError(TerrainError, RuntimeError):
+    """``terrain server`` could not start (no Unix sockets here, a socket directory others can enter, or the
+    server process stopped during its warm-up)."""
+
+
 class TerrainWarning(UserWarning):
     """Root of terrain's warnings."""
 

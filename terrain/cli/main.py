@@ -55,11 +55,12 @@ def _register():
     from .elevation_cmd import elevation
     from .highground_cmd import highground
     from .radio_cmds import coverage, jamming, profile
+    from .server_cmd import server
     from .tiles_cmd import tiles
     from .viewshed_cmd import viewshed
     from .visibility_cmd import visibility_map
 
-    for command in (elevation, tiles, viewshed, profile, coverage, jamming, highground, visibility_map):
+    for command in (elevation, tiles, viewshed, profile, coverage, jamming, highground, visibility_map, server):
         cli.add_command(command)
 
 

@@ -1,0 +1,89 @@
+"""terrain server: commands run in a forked warm worker give the same files, output and exit codes as in
+their own process; refusals and a missing server fall back to the command's own process."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import rasterio
+from helpers import make_dem
+from synthetic import fractal_terrain, hgt_tile
+
+from terrain.cli import launch
+from terrain.export import write_geotiff
+
+pytestmark = pytest.mark.skipif(not hasattr(socket, "send_fds"), reason="needs Unix descriptor passing")
+
+ENTRY = "import sys; from terrain.cli.launch import main; sys.argv[0] = 'terrain'; main()"
+
+
+def _terrain(env, *args, cwd=None):
+    return subprocess.run([sys.executable, "-c", ENTRY, *args], env=env, cwd=cwd, capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.fixture()
+def server_env(tmp_path):
+    env = {**os.environ, launch.ENV_SOCKET: str(tmp_path / "srv" / "s.sock")}
+    env.pop(launch.ENV_OFF, None)
+    yield env
+    _terrain(env, "server", "stop")
+
+
+def _dem(tmp_path):
+    dem = make_dem(fractal_terrain(60, 50, seed=31, relief_m=120), cell_m=30.0)
+    path = tmp_path / "dem.tif"
+    write_geotiff(path, dem.elevation, dem.transform, dem.crs, nodata=-32768.0)
+    return path
+
+
+def test_commands_through_the_server_match_their_own_process(tmp_path, server_env):
+    dem = _dem(tmp_path)
+    assert _terrain(server_env, "server", "status").returncode == 1
+    started = _terrain(server_env, "server", "start")
+    assert started.returncode == 0 and "ready" in started.stdout, started.stderr
+    assert _terrain(server_env, "server", "status").returncode == 0
+    args = ["viewshed", "48.0", "37.0", "--dem", str(dem), "--radius", "0.6"]
+    here = _terrain({**server_env, launch.ENV_OFF: "1"}, *args, "-o", "here.tif", cwd=tmp_path)
+    there = _terrain(server_env, *args, "-o", "there.tif", cwd=tmp_path)  # relative path: the client's cwd
+    assert here.returncode == there.returncode == 0, there.stderr
+    assert here.stdout.replace("here.tif", "") == there.stdout.replace("there.tif", "")
+    with rasterio.open(tmp_path / "here.tif") as a, rasterio.open(tmp_path / "there.tif") as b:
+        np.testing.assert_array_equal(a.read(), b.read())
+    bad = _terrain(server_env, "viewshed", "91", "37", "--dem", str(dem), "-o", str(tmp_path / "x.tif"))
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().splitlines() == ["Error: latitude '91' is outside [-90, 90] degrees"]
+    assert not (tmp_path / "x.tif").exists()
+    # the worker sees the client's environment (here: where tiles are searched)
+    hgt_tile(tmp_path / "tiles", "N10E010", side=1201, seed=3)
+    assert _terrain(server_env, "elevation", "10.5", "10.5").returncode == 1
+    found = _terrain({**server_env, "TERRAIN_DEM_PATH": str(tmp_path / "tiles")}, "elevation", "10.5", "10.5")
+    assert found.returncode == 0 and "N10E010" in found.stdout, found.stderr
+
+
+def test_a_server_running_other_code_sends_its_clients_home(tmp_path, server_env):
+    dem = _dem(tmp_path)
+    assert _terrain(server_env, "server", "start").returncode == 0
+    path = server_env[launch.ENV_SOCKET]
+    sock = launch.request(path, {"op": "run", "protocol": launch.PROTOCOL, "argv": ["--version"], "cwd": "/",
+                                 "env": {}, "build": "another install"}, (0, 1, 2))
+    with sock, sock.makefile("rb") as stream:
+        answer = json.loads(stream.readline())
+    assert "refused" in answer
+    assert _terrain(server_env, "server", "status").returncode == 1  # the stale server stopped
+    own = _terrain(server_env, "viewshed", "48.0", "37.0", "--dem", str(dem), "--radius", "0.3",
+                   "-o", str(tmp_path / "own.tif"))
+    assert own.returncode == 0 and (tmp_path / "own.tif").exists()
+
+
+def test_server_refuses_a_socket_directory_others_can_enter(tmp_path):
+    folder = tmp_path / "open"
+    folder.mkdir()
+    folder.chmod(0o777)
+    env = {**os.environ, launch.ENV_SOCKET: str(folder / "s.sock")}
+    res = _terrain(env, "server", "start")
+    assert res.returncode == 1 and "Traceback" not in res.stderr and "chmod 700" in res.stderr
