@@ -63,6 +63,17 @@ def test_commands_through_the_server_match_their_own_process(tmp_path, server_en
     assert _terrain(server_env, "elevation", "10.5", "10.5").returncode == 1
     found = _terrain({**server_env, "TERRAIN_DEM_PATH": str(tmp_path / "tiles")}, "elevation", "10.5", "10.5")
     assert found.returncode == 0 and "N10E010" in found.stdout, found.stderr
+    # a client that sends garbage, or a request without descriptors, is refused; the server keeps serving
+    path = server_env[launch.ENV_SOCKET]
+    with socket.socket(socket.AF_UNIX) as raw:
+        raw.connect(path)
+        raw.sendall(b"\x00garbage\n")
+        assert b"refused" in raw.recv(4096)
+    sock = launch.request(path, {"op": "run", "protocol": launch.PROTOCOL, "argv": [], "cwd": "/", "env": {},
+                                 "build": launch.build_id()})
+    with sock, sock.makefile("rb") as stream:
+        assert "refused" in json.loads(stream.readline())
+    assert _terrain(server_env, "server", "status").returncode == 0
 
 
 def test_a_server_running_other_code_sends_its_clients_home(tmp_path, server_env):

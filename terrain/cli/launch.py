@@ -6,7 +6,9 @@ milliseconds). ``terrain server start`` keeps one process with all of that done;
 point (standard library only) passes the command line, working directory, environment and its own
 stdin/stdout/stderr (as file descriptors, so output, terminals and exit codes are the command's own) over a
 Unix socket to it, and a forked copy of the server runs the command. Without a server, or when the server
-runs other code (a reinstall) or other numba settings, the command runs in this process as before.
+runs other code (a reinstall, another environment) or was started with other settings that are read at
+import (``NUMBA_*``, ``PROJ_*``, ``GDAL_*``, ``CPL_*``, ``PYTHON*``), the command runs in this process as
+before.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ def server_socket_path() -> str:
 
 
 def build_id() -> str:
-    """Which code this is: the package's version and the newest modification time of its .py files."""
+    """Which code this is: the interpreter and environment, the package's version and the newest
+    modification time of its .py files."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     newest = 0
     for folder, _, files in os.walk(root):
@@ -41,12 +44,15 @@ def build_id() -> str:
                 newest = max(newest, os.stat(os.path.join(folder, name)).st_mtime_ns)
     from .. import __version__
 
-    return f"{__version__}:{newest}"
+    return f"{sys.executable}:{sys.prefix}:{__version__}:{newest}"
 
 
-def numba_settings(env) -> dict:
-    """The environment variables numba reads when it is imported (fixed for a server's lifetime)."""
-    return {k: v for k, v in env.items() if k.startswith("NUMBA_")}
+IMPORT_TIME_PREFIXES = ("NUMBA_", "PROJ_", "GDAL_", "CPL_", "PYTHON")
+
+
+def import_time_settings(env) -> dict:
+    """The environment variables read when numba, pyproj, GDAL or Python start (fixed for a server's life)."""
+    return {k: v for k, v in env.items() if k.startswith(IMPORT_TIME_PREFIXES)}
 
 
 def _connect(path: str, timeout_s: float):
@@ -99,7 +105,7 @@ def _run_on_server(argv) -> int | None:
         return None
     with sock, sock.makefile("rb") as stream:
         first = read_line(stream)
-        if not first or "pid" not in first:  # refused (other code, other numba settings) or gone: run here
+        if not first or "pid" not in first:  # refused (other code or settings) or gone: run it here
             return None
         pid = first["pid"]
         while True:

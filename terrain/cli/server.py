@@ -5,7 +5,8 @@ socket lives in a directory only its user can enter and the server serves only i
 where the system has it). A worker is a fork of the server: it takes the client's stdin/stdout/stderr,
 working directory, environment and command line, runs the ``terrain`` command group exactly as the
 command-line process would, and reports the exit status. A client whose code (``launch.build_id``) or
-numba settings differ from the server's is told to run the command itself.
+import-time settings (``launch.import_time_settings``) differ from the server's is told to run the command
+itself.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def _worker(conn, listener, message, fds) -> None:
         os.chdir(message["cwd"])
         os.environ.clear()
         os.environ.update(message["env"])
+        tempfile.tempdir = None  # the client's TMPDIR, not the one the server's warm-up cached
         sys.argv = ["terrain", *message["argv"]]
         _reply(conn, {"pid": os.getpid()})
         from .main import cli
@@ -127,10 +129,47 @@ def _reap() -> None:
             return
 
 
+def _handle(conn, listener, build: str, settings: dict) -> str | None:
+    """Answer one connection; "stop" when the server should stop. A request it cannot serve is refused (the
+    client then runs the command itself); nothing a client sends stops the loop otherwise."""
+    fds = []
+    try:
+        uid = _peer_uid(conn)
+        message, fds = _read_request(conn)
+        if (uid is not None and uid != os.getuid()) or not isinstance(message, dict):
+            _reply(conn, {"refused": "not a terrain client of this user"})
+        elif message.get("op") == "ping":
+            _reply(conn, {"pid": os.getpid(), "build": build})
+        elif message.get("op") == "stop":
+            _reply(conn, {"stopped": os.getpid()})
+            return "stop"
+        elif message.get("op") != "run" or message.get("protocol") != launch.PROTOCOL or len(fds) != 3:
+            _reply(conn, {"refused": "unknown request"})
+        elif message.get("build") != build:
+            _reply(conn, {"refused": "the server runs other code (reinstalled?): restart it"})
+            return "stop"  # stale: its clients now run in their own processes
+        elif launch.import_time_settings(message.get("env", {})) != settings:
+            _reply(conn, {"refused": "other import-time settings"})
+        else:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            if os.fork() == 0:
+                _worker(conn, listener, message, fds)
+    except Exception as exc:  # a broken request or a failed fork: that client runs the command itself
+        _reply(conn, {"refused": f"{type(exc).__name__}: {exc}"})
+    finally:
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    return None
+
+
 def serve(path: str, idle_s: float) -> None:
     """Listen on path until idle for idle_s seconds or told to stop."""
     build = launch.build_id()
-    numba_env = launch.numba_settings(os.environ)
+    settings = launch.import_time_settings(os.environ)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     os.chmod(path, 0o600)
@@ -147,29 +186,8 @@ def serve(path: str, idle_s: float) -> None:
                 continue
             last = time.monotonic()
             with conn:
-                uid = _peer_uid(conn)
-                message, fds = _read_request(conn)
-                if (uid is not None and uid != os.getuid()) or not isinstance(message, dict):
-                    _reply(conn, {"refused": "not a terrain client of this user"})
-                elif message.get("op") == "ping":
-                    _reply(conn, {"pid": os.getpid(), "build": build})
-                elif message.get("op") == "stop":
-                    _reply(conn, {"stopped": os.getpid()})
+                if _handle(conn, listener, build, settings) == "stop":
                     return
-                elif message.get("op") != "run" or message.get("protocol") != launch.PROTOCOL:
-                    _reply(conn, {"refused": "unknown request"})
-                elif message.get("build") != build:
-                    _reply(conn, {"refused": "the server runs other code (reinstalled?): restart it"})
-                    return  # stale: its clients now run in their own processes
-                elif launch.numba_settings(message.get("env", {})) != numba_env:
-                    _reply(conn, {"refused": "other numba settings"})
-                else:
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                    if os.fork() == 0:
-                        _worker(conn, listener, message, fds)
-                for fd in fds:
-                    os.close(fd)
     finally:
         listener.close()
         try:
