@@ -42,14 +42,6 @@ REFRACTION_RANGE = (-10.0, 1.0)
 MAX_HEIGHT_M = 100_000.0
 #: Number of azimuth bins in the per-azimuth horizon (1 degree each).
 HORIZON_BINS = 360
-#: The checked kernel re-checks, with the exact sight-line walk, every cell whose
-#: target is within L x delta + FAST_RECHECK_MARGIN_M metres (vertically, at
-#: the target) of the horizon found by the radial sweep, where delta (cells) is
-#: how far the nearest ray passes from the cell centre and L (m) the largest
-#: elevation step between adjacent cells (the bound derived in
-#: terrain/kernels/sweep.py). The floor (m) covers second-order distance terms.
-FAST_RECHECK_MARGIN_M = 0.25
-
 #: The fast (lockstep R2) viewshed re-walks every cell whose target is within
 #: this fraction of the spread between the two rays either side of it (their
 #: horizon tangents) from the interpolated horizon: the cell's own sight line is

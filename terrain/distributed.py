@@ -21,6 +21,7 @@ from . import constants
 from .elevation import Dem
 from .errors import InvalidParameterError
 from .kernels import count as count_kernels
+from .kernels.certify import VISIBILITY
 from .total import SectorGrid, check_method, observer_region, sector_areas, sector_grid
 from .viewshed import _check_physics, _prepare_observers, inverse_2reff
 
@@ -30,7 +31,7 @@ def _checked_task(elev, void, geographic, row_coord, col_coord, scales, obs_rows
     """One tile, "checked" method: visible area (m^2) of each of its observers, R3's (runs on a worker)."""
     return count_kernels.visible_area(
         elev, void, geographic, row_coord, col_coord, scales, constants.WGS84_A_M, constants.WGS84_E2,
-        obs_rows, obs_cols, z0, half_r, half_c, cell_area, target_m, inv_2reff, np.array([radius_m]), True, 0.0, 0)[:, 0]
+        obs_rows, obs_cols, z0, half_r, half_c, cell_area, target_m, inv_2reff, np.array([radius_m]), VISIBILITY, 0.0, 0)[:, 0]
 
 
 def _sector_task(elev, grid, obs_rows, c_first, c_end, stride, observer_m, target_m, inv_2reff, radius_m, n_dir):

@@ -12,8 +12,9 @@ from numba import get_num_threads
 from . import constants, geodesy
 from .elevation import Dem, check_lat_lon, load_dem
 from .errors import InvalidParameterError
+from .kernels import certify, los, rays, stats
 from .kernels import count as count_kernels
-from .kernels import los, rays, stats, sweep
+from .kernels.geometry import max_cell_m
 
 METHODS = ("fast", "checked", "exact")
 
@@ -174,8 +175,9 @@ def _radius_window(dem: Dem, row: int, col: int, radius_m: float):
     return ra, rb, ca, cb, half_r, half_c, clipped
 
 
-def _lockstep_full_window(w, radius, z0, ht, inv2r, vis, mvh) -> int:
-    """The fast kernel with its rays cast to the full radius window, even where the DEM stops short of it.
+def _lockstep_full_window(w, radius, z0, ht, inv2r, vis, mvh, certify_mode=0) -> int:
+    """The lockstep kernel (fast, or certify_mode) with its rays cast to the full radius window, even where
+    the DEM stops short of it.
 
     Its rays go to the window's edge, so a window cut by the DEM's edge would cast other rays and give
     (slightly) other answers for the same cells; cast as for the full window (``rays_rows/rays_cols``),
@@ -189,10 +191,10 @@ def _lockstep_full_window(w, radius, z0, ht, inv2r, vis, mvh) -> int:
     half_r = rays.cast_extent.py_func(w.half_r, w.r0, rows)
     half_c = rays.cast_extent.py_func(w.half_c, w.c0, cols)
     frame = w.frame
-    cell_m = sweep.max_cell_m(frame.row_y_m, frame.row_x_scale, frame.col_x)
+    cell_m = max_cell_m(frame.row_y_m, frame.row_x_scale, frame.col_x)
     return int(rays.lockstep_viewshed(w.elev, w.void, frame.row_y_m, frame.row_x_scale, frame.col_x, w.r0, w.c0, z0,
                                       ht, inv2r, radius, cell_m, constants.FAST_UNSURE_FRACTION,
-                                      constants.FAST_WALK_WINDOW, vis, mvh, half_r, half_c))
+                                      constants.FAST_WALK_WINDOW, vis, mvh, half_r, half_c, certify_mode))
 
 
 def viewshed(
@@ -230,8 +232,10 @@ def viewshed(
         ``"fast"`` (default): lockstep R2 (``kernels/rays.py``) with windowed
         re-walks of the cells its rays disagree about, an approximation that
         agrees with ``"exact"`` on >= 99.8 % of cells (measured in tests and
-        benchmarks). ``"checked"``: R2 sweep with exact re-checks of every cell
-        its error bound cannot prove (``kernels/sweep.py``); equal to ``"exact"``.
+        benchmarks). ``"checked"``: the same rays, certified (``kernels/certify.py``):
+        each cell's horizon from its own samples on the few grid lines its two
+        rays' bounds cannot rule out; equal to ``"exact"``, visibility and minimum
+        visible height alike.
         ``"exact"``: R3 walk for every cell. ``stats["cells_walked"]`` counts the
         cells each settled by a sight-line walk.
     grids : bool
@@ -282,7 +286,7 @@ def viewshed(
         los.exact_viewshed(*args, vis, mvh)
         n_walked = int(np.count_nonzero(~np.isnan(mvh)))
     elif method == "checked":
-        n_walked = int(sweep.fast_viewshed(*args, constants.FAST_RECHECK_MARGIN_M, 1, vis, mvh))
+        n_walked = _lockstep_full_window(w, radius, z0, ht, inv2r, vis, mvh, certify.EVERYTHING)
     else:
         n_walked = _lockstep_full_window(w, radius, z0, ht, inv2r, vis, mvh)
     elapsed = time.perf_counter() - t0
@@ -366,7 +370,7 @@ def viewshed_count(
     per-chunk planes). Other parameters as in :func:`viewshed`.
     """
     h0, ht, radius, k = _check_physics(observer_height, target_height, radius_m, refraction)
-    certify = _many_observer_method(method)
+    checked = _many_observer_method(method)
     try:
         pts = np.asarray(observers, dtype=np.float64).reshape(-1, 2)
     except (TypeError, ValueError):
@@ -377,7 +381,7 @@ def viewshed_count(
     obs = _prepare_observers(dem, [_observer_cell(dem, a, b, coords) for a, b in pts], h0, radius)
     chunks = int(n_chunks or get_num_threads())
     planes = count_kernels.count_visible(
-        dem.elevation, dem.void, *obs, ht, inverse_2reff(curvature, k), radius, *_kernel_settings(certify), chunks)
+        dem.elevation, dem.void, *obs, ht, inverse_2reff(curvature, k), radius, *_kernel_settings(checked), chunks)
     return planes.sum(axis=0, dtype=np.int32)
 
 
@@ -388,9 +392,10 @@ def _many_observer_method(method) -> bool:
     return method == "checked"
 
 
-def _kernel_settings(certify: bool) -> tuple:
-    """The many-observer kernels' trailing settings: certify, then the fast kernel's re-walk settings."""
-    return certify, constants.FAST_UNSURE_FRACTION, constants.FAST_WALK_WINDOW
+def _kernel_settings(checked: bool) -> tuple:
+    """The many-observer kernels' trailing settings: the certify mode, then the fast kernel's re-walk
+    settings."""
+    return (certify.VISIBILITY if checked else 0), constants.FAST_UNSURE_FRACTION, constants.FAST_WALK_WINDOW
 
 
 def _prepare_observers(dem: Dem, cells, h0: float, radius: float):
@@ -450,7 +455,7 @@ def visible_areas_by_radius(
     if not radii:
         raise InvalidParameterError("radii_m is empty")
     h0, ht, radius, k = _check_physics(observer_height, target_height, radii[-1], refraction)
-    certify = _many_observer_method(method)
+    checked = _many_observer_method(method)
     cells = np.asarray(cells, dtype=np.int64).reshape(-1, 2)
     if len(cells) == 0:
         return {r: np.zeros(0) for r in radii}
@@ -459,5 +464,5 @@ def visible_areas_by_radius(
     obs = _prepare_observers(dem, cells, h0, radius)
     area = count_kernels.visible_area(
         dem.elevation, dem.void, *obs, dem.cell_dx_m * dem.cell_dy_m, ht, inverse_2reff(curvature, k),
-        np.array(radii, np.float64), *_kernel_settings(certify))
+        np.array(radii, np.float64), *_kernel_settings(checked))
     return {r: area[:, j] / 1e6 for j, r in enumerate(radii)}

@@ -1,7 +1,8 @@
-"""The certified lockstep kernel (kernels/certify.py) against the exact R3 walk: equal visibility, cell for cell.
+"""The certified lockstep kernel (kernels/certify.py) against the exact R3 walk: equal visibility (both
+modes) and minimum visible height (EVERYTHING), cell for cell.
 
-No tolerance and no tie exceptions: undecided cells take R3's own samples (los.horizon_over), and the
-bounds that decide the rest carry a slack far above rounding, so any difference is a bug in the bounds.
+No tolerance and no tie exceptions: cells take R3's own samples (los.horizon_over) and R3's arithmetic, and
+the bounds that decide which samples carry a slack far above rounding, so any difference is a bug in them.
 """
 
 import numpy as np
@@ -14,29 +15,38 @@ from synthetic import fractal_terrain, hgt_tile
 
 import terrain
 from terrain import constants
-from terrain.kernels import los, rays, sweep
+from terrain.kernels import certify, los, rays
+from terrain.kernels.geometry import max_cell_m
 from terrain.viewshed import inverse_2reff, observer_window
 
 
 def _both(dem, x, y, h, target, radius_m, *, coords="dem", curvature=True, nudge_rows=0.0):
-    """(certified vis, exact vis, inside) on the observer's radius window; nudge_rows scales row i's east
-    scale by 1 + nudge_rows x i (a frame that is not linear, as on geographic grids)."""
+    """(certified vis, exact vis, inside) on the observer's radius window, after checking that the mode
+    that also writes the minimum visible height gives exact's visibility and heights; nudge_rows scales row
+    i's east scale by 1 + nudge_rows x i (a frame that is not linear, as on geographic grids)."""
     w = observer_window(dem, x, y, coords, radius_m)
     f = w.frame
     row_xs = f.row_x_scale * (1.0 + nudge_rows * np.arange(len(f.row_x_scale)))
     z0 = float(w.elev[w.r0, w.c0]) + h
     args = (w.elev, w.void, f.row_y_m, row_xs, f.col_x, w.r0, w.c0, z0, target,
             inverse_2reff(curvature, constants.REFRACTION_LIGHT), radius_m)
-    vis = np.zeros(w.elev.shape, np.uint8)
-    mvh = np.empty(w.elev.shape, np.float32)
     rows, cols = w.elev.shape
-    rays.lockstep_viewshed(*args, sweep.max_cell_m(f.row_y_m, row_xs, f.col_x), 0.0, 0, vis, mvh,
-                           rays.cast_extent.py_func(w.half_r, w.r0, rows),
-                           rays.cast_extent.py_func(w.half_c, w.c0, cols), certify=True)
     ref = np.zeros(w.elev.shape, np.uint8)
     ref_mvh = np.empty(w.elev.shape, np.float32)
     los.exact_viewshed(*args, ref, ref_mvh)
-    return vis, ref, ~np.isnan(ref_mvh)
+    out = {}
+    for mode in (certify.VISIBILITY, certify.EVERYTHING):
+        vis = np.zeros(w.elev.shape, np.uint8)
+        mvh = np.full(w.elev.shape, -1.0, np.float32)
+        rays.lockstep_viewshed(*args, max_cell_m(f.row_y_m, row_xs, f.col_x), 0.0, 0, vis, mvh,
+                               rays.cast_extent.py_func(w.half_r, w.r0, rows),
+                               rays.cast_extent.py_func(w.half_c, w.c0, cols), certify=mode)
+        out[mode] = vis, mvh
+    inside = ~np.isnan(ref_mvh)
+    vis, mvh = out[certify.EVERYTHING]
+    np.testing.assert_array_equal(vis, out[certify.VISIBILITY][0])
+    np.testing.assert_array_equal(mvh, ref_mvh)  # NaN where exact has NaN, bit-equal elsewhere
+    return vis, ref, inside
 
 
 def _assert_equal(vis, ref, inside):

@@ -26,8 +26,9 @@ from .options import (
 @refraction_opt
 @curvature_opt
 @click.option("--method", type=click.Choice(["fast", "checked", "exact"]), default="fast", show_default=True,
-              help="fast: lockstep R2 with windowed re-walks (>= 99.8 % of cells agree with exact); checked: R2 sweep + exact re-check "
-              "of every cell whose answer the sweep cannot prove (equal to exact); exact: R3 sight line to every cell.")
+              help="fast: lockstep R2 with windowed re-walks (>= 99.8 % of cells agree with exact); checked: the same rays with proven "
+              "bounds, each cell sampling its own sight line where they cannot decide (equal to exact, visibility and "
+              "minimum visible height); exact: R3 sight line to every cell.")
 @click.option("--mvh", type=click.Path(dir_okay=False), default=None,
               help="Also write the minimum-visible-height GeoTIFF (m above ground; float32, NaN nodata).")
 @click.option("--png", type=click.Path(dir_okay=False), default=None, help="Map (hillshade + visible area).")

@@ -14,6 +14,10 @@ grows; entries that fall to or below it are dropped when the list fills): the ce
 sample on those lines only (``los.horizon_over``, the R3 arithmetic itself) and is hidden iff one is above
 T. A gap whose list overflows falls back to the full R3 walk for its undecided cells. Bounds carry a
 slack of SLACK (tangent units) for rounding, so the answer is R3's, not an approximation of it.
+
+The same lists give every cell's horizon itself (for the minimum visible height): the line where the
+cell's own sight line peaks has U_j > gl (its sample is at least every L_j), so it is kept, and the horizon
+is the largest of the cell's own samples on the kept lines with U_j > gl (``settle_exact_all``).
 """
 
 import math
@@ -25,6 +29,8 @@ from .geometry import elevation_angle
 from .los import NO_HORIZON, horizon_over, horizon_to
 
 CAP = 16  # lines kept per gap between two rays
+VISIBILITY = 1  # certify modes of the lockstep kernel: R3's visibility only (mvh not written) ...
+EVERYTHING = 2  # ... or R3's visibility and minimum visible height
 SLACK = 1e-9  # tangent units added to every bound (1e-5 m at 10 km): far above float64 rounding
 
 
@@ -132,3 +138,37 @@ def settle_exact(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
                         break
         vis[j] = np.uint8(seen)
     return undecided
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def settle_exact_all(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, major_is_col, q,
+                     lo, count, minor0, scale, n_gaps, ground, x, y, gl, lines, ups, n_kept, overflow, vis, mvh):
+    """R3's visibility and minimum visible height (mvh, m; NaN outside) of a grid line's cells lo..lo +
+    count - 1: each cell's horizon from its own samples on its gap's kept lines with U > gl (the full walk
+    where the gap overflowed), settled with R3's arithmetic (``los.settle_cell``). Returns how many cells
+    took samples."""
+    walked = 0
+    for j in range(count):
+        g = ground[j]
+        d = math.sqrt(x[j] * x[j] + y[j] * y[j])
+        if d > radius_m or g != g:
+            vis[j] = 0
+            mvh[j] = np.nan
+            continue
+        minor = lo + j
+        k = min(int(abs(minor - minor0) * scale), n_gaps - 1)
+        r, c = (minor, q) if major_is_col else (q, minor)
+        if overflow[k]:
+            h = horizon_to(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff)
+        else:
+            h = NO_HORIZON
+            floor = gl[k]
+            for e in range(n_kept[k]):
+                if ups[k, e] > floor:
+                    s = lines[k, e]
+                    h = max(h, horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, s, s))
+        walked += n_kept[k] > 0
+        vis[j] = np.uint8(elevation_angle(g + target_m, d, z0, inv_2reff) >= h)
+        need = z0 + h * d + d * d * inv_2reff - g
+        mvh[j] = max(need, 0.0) if h != NO_HORIZON else 0.0
+    return walked

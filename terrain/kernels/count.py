@@ -12,9 +12,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .geometry import geographic_frame, projected_frame
+from .geometry import geographic_frame, max_cell_m, projected_frame
 from .rays import cast_extent, lockstep_viewshed_serial
-from .sweep import max_cell_m
 
 
 @njit(cache=True, nogil=True)
@@ -25,8 +24,8 @@ def observer_visibility(elev, void, geographic, row_coord, col_coord, scale, a_m
 
     row_coord/col_coord: cell-centre coordinates of the whole grid (radians if geographic); scale: the
     observer's projection point scale factor (projected grids); z0: eye elevation (m a.s.l.);
-    half_r/half_c: window half-size in cells; certify: R3's visibility (else the fast kernel's, with its
-    unsure/walk_window settings).
+    half_r/half_c: window half-size in cells; certify: the lockstep kernel's mode (``certify.VISIBILITY``:
+    R3's visibility; 0: the fast kernel's, with its unsure/walk_window settings).
     """
     rows, cols = elev.shape
     ra = max(0, r0 - half_r)

@@ -38,6 +38,19 @@ def distance_at(row_y, row_xs, col_x, r, c):
 
 
 @njit(cache=True, nogil=True)
+def max_cell_m(row_y, row_xs, col_x):
+    """Largest cell size (m) in either direction over the window."""
+    m = 0.0
+    for i in range(row_y.shape[0] - 1):
+        m = max(m, abs(row_y[i + 1] - row_y[i]))
+    if col_x.shape[0] > 1:
+        dcol = abs(col_x[1] - col_x[0])
+        for i in range(row_xs.shape[0]):
+            m = max(m, row_xs[i] * dcol)
+    return m
+
+
+@njit(cache=True, nogil=True)
 def elevation_along(elev, void, major_is_col, major, minor):
     """Terrain on a grid line: linear between the two cells either side of fractional ``minor``.
 

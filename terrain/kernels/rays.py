@@ -28,8 +28,8 @@ rays and the sight line cross every grid line less than a cell apart, so the
 sight line's own horizon is almost always where theirs is (the full walk
 would cost up to radius / cell steps; this one 2 x (2 window + 1)). This is a
 heuristic, not a proof: the result is an approximation to R3 whose agreement
-with the exact kernel is measured in tests and in ``benchmarks/``
-(``kernels/sweep.py`` is the variant with a proven bound, equal to R3).
+with the exact kernel is measured in tests and in ``benchmarks/``. With
+``certify`` the same rays give R3's answer instead (``kernels/certify.py``).
 """
 
 import math
@@ -38,7 +38,7 @@ import numpy as np
 from numba import njit
 
 from ..threads import run_all
-from .certify import fold_gaps, gap_state, settle_exact
+from .certify import EVERYTHING, fold_gaps, gap_state, settle_exact, settle_exact_all
 from .los import NO_HORIZON, horizon_over
 
 BLOCK = 16  # columns an E/W octant settles together (16 float32 = one 64-byte cache line per row)
@@ -349,7 +349,12 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             for j in range(count):
                 x[j] = row_xs[q] * col_x[lo + j]
                 y[j] = row_y[q]
-            if certify:
+            if certify == EVERYTHING:
+                n_unsure += settle_exact_all(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff,
+                                             radius_m, False, q, lo, count, c0, scale, n, elev[q, lo:lo + count], x,
+                                             y, gl, lines, ups, kept, over, vis[q, lo:lo + count],
+                                             mvh[q, lo:lo + count])
+            elif certify:
                 n_unsure += settle_exact(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m,
                                          False, q, lo, count, c0, scale, n, elev[q, lo:lo + count], x, y, gu, gl,
                                          lines, ups, kept, over, e0, e1, wb, vis[q, lo:lo + count])
@@ -457,7 +462,11 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
         for j in range(count):
             x[j] = row_xs[lo + j] * cx
             y[j] = row_y[lo + j]
-        if certify:
+        if certify == EVERYTHING:
+            n_unsure += settle_exact_all(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m,
+                                         True, q, lo, count, r0, scale, n, line[lo:lo + count], x, y, gl, lines, ups,
+                                         kept, over, vb[b, lo:lo + count], mb[b, lo:lo + count])
+        elif certify:
             n_unsure += settle_exact(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, True,
                                      q, lo, count, r0, scale, n, line[lo:lo + count], x, y, gu, gl, lines, ups,
                                      kept, over, e0, e1, wb, vb[b, lo:lo + count])
@@ -537,7 +546,7 @@ _SLOW_FIRST = (0, 1, 4, 5, 2, 3, 6, 7)  # E/W octants (strided columns, ~1.3x th
 
 
 def lockstep_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, cell_m, unsure,
-                      window, vis, mvh, rays_rows=0, rays_cols=0, certify=False):
+                      window, vis, mvh, rays_rows=0, rays_cols=0, certify=0):
     """Lockstep R2 viewshed of cell (r0, c0), eye at z0 (m a.s.l.); same outputs as ``los.exact_viewshed``.
 
     elev float32 (rows, cols) with NaN on voids; void bool; frame arrays float64; cell_m the largest cell
@@ -545,16 +554,17 @@ def lockstep_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, in
     by their own sight line's samples within ``window`` grid lines of the rays' horizons (unsure 0: none).
     Writes vis uint8 and mvh float32 in place. rays_rows / rays_cols: cast the rays of the N/S (E/W)
     octants as if the grid reached that many rows (columns) from the observer, so that a grid cut short by
-    its edge gets the same rays, and answers, as a larger one (0: to the grid's own edge). The 8 octants
-    (disjoint cells) run on ``terrain.threads``
-    (numba.get_num_threads() threads; a numba prange here cost seconds more compilation on a cold start, for
-    no speed). Returns how many cells were settled by a walk.
+    its edge gets the same rays, and answers, as a larger one (0: to the grid's own edge). certify
+    (``kernels/certify.py``): 0 the fast approximation above; VISIBILITY R3's visibility (mvh not written;
+    unsure/window unused); EVERYTHING R3's visibility and minimum visible height. The 8 octants (disjoint
+    cells) run on ``terrain.threads`` (numba.get_num_threads() threads; a numba prange here cost seconds
+    more compilation on a cold start, for no speed). Returns how many cells took samples of their own.
     """
     stop_m = radius_m + 2.0 * cell_m
 
     def run(o):
         return _octant(o, elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m,
-                       unsure, window, int(rays_rows), int(rays_cols), bool(certify), vis, mvh)
+                       unsure, window, int(rays_rows), int(rays_cols), int(certify), vis, mvh)
 
     walked = run_all(run, _SLOW_FIRST)
     vis[r0, c0] = 1
