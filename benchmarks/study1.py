@@ -2,7 +2,8 @@
 from the command line as a user runs it, its time per stage, and the accuracy of the shortcuts it takes on
 1" data (each against the exact computation, on a subset it can afford):
 
-* viewsheds by the lockstep kernel ("fast") against the exact "checked" kernel: per-site area error;
+* viewsheds: the study's exact "checked" kernel (certified lockstep) against "fast" (the plain lockstep
+  kernel): per-site area difference and the time of each;
 * the Fresnel-clear area from a ~1 km lattice of full-resolution paths (``radio.fresnel_clear_area``) and
   from the DEM block-averaged to ~600 m, against every 1" cell's own path; the median path loss over cells
   in line of sight on that block-averaged DEM (the jamming maps') against the 1" one;

@@ -159,10 +159,10 @@ STUDY_LOWLAND_TPI_RADIUS_M = 10_000.0
 STUDY_OBSERVER_HEIGHTS_M = (2.0, 10.0, 30.0)
 STUDY_VIEW_RADII_M = (5_000.0, 10_000.0, 20_000.0)
 STUDY_TARGET_HEIGHT_M = 2.0
-#: The study's many-observer viewshed kernel: "fast" (lockstep R2, as terrain viewshed's default; its areas
-#: differ from the exact "checked" ones by < 0.2 % per site, benchmarks: --only study) - ten times cheaper
-#: on 1" data, where the study runs some 10,000 viewsheds.
-STUDY_VIEW_METHOD = "fast"
+#: The study's many-observer viewshed kernel: "checked" (the certified lockstep kernel: R3's visibility, at
+#: about the time of "fast" on 1" data; "fast" per-site areas differ from it by < 0.05 %, benchmarks: --only
+#: study).
+STUDY_VIEW_METHOD = "checked"
 #: Radio: ground-station height (m), drone heights (m), radius (m).
 STUDY_TX_HEIGHT_M = 2.0
 STUDY_DRONE_HEIGHTS_M = (50.0, 100.0, 300.0)

@@ -171,9 +171,9 @@ def build_blocks(res: dict, figs: dict) -> list:
         f"Viewsheds: observer {', '.join(f'{h:g}' for h in cfg['observer_heights_m'])} m, target "
         f"{cfg['target_height_m']:g} m above ground, refraction k = {cfg['refraction']:.4f} (light), earth curvature "
         "on; per-site areas by terrain.visible_areas_by_radius, method \"" + res["rules"].get(
-            "viewshed_method", "checked") + "\" (one viewshed per site and height to the largest radius; \"fast\" is "
-        "`terrain viewshed`'s default, within 0.2 % of the exact areas, benchmarks workload study); the "
-        "total-visibility map by method \"" + res["total_visibility"].get("method", "checked") + "\""
+            "viewshed_method", "checked") + "\" (one viewshed per site and height to the largest radius; "
+        "\"checked\" is R3's visibility, cell for cell, \"fast\" `terrain viewshed`'s default, within 0.05 % of "
+        "its areas, benchmarks workload study); the total-visibility map by method \"" + res["total_visibility"].get("method", "checked") + "\""
         + (f" on every {res['total_visibility']['stride']}th cell" if res["total_visibility"].get("stride", 1) > 1
            else "") + ".",
         f"Radio: ground station {cfg['tx_height_m']:g} m, drones {', '.join(f'{h:g}' for h in cfg['drone_heights_m'])}"

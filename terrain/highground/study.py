@@ -340,7 +340,7 @@ def _key_metrics(dem, cfg, site_list):
         # radio LOS as terrain.coverage computes it (eye = station, target = drone, k = 1 - 1/K), all sites at once
         f"radio_los_{h_drone:g}m_km2": visible_areas(
             dem, cells, observer_height=cfg.tx_height_m, target_height=h_drone, radius_m=cfg.radio_radius_m,
-            refraction=1.0 - 1.0 / cfg.k_factor, method="fast"),
+            refraction=1.0 - 1.0 / cfg.k_factor, method=C.STUDY_VIEW_METHOD),
     }
     nbhd = metrics.Neighbourhood(dem, cells[0, 0])
     out[f"tpi_{cfg.lowland_tpi_radius_m / 1000:g}km_m"] = metrics.tpi(dem, cells, nbhd, cfg.lowland_tpi_radius_m)
