@@ -112,3 +112,26 @@ def test_checked_counts_equal_exact_viewsheds_summed():
                 for r, c in cells)
     got = terrain.viewshed_count(dem, [cell_xy(dem, r, c) for r, c in cells], coords="dem", method="checked", **kw)
     np.testing.assert_array_equal(got, exact)
+
+
+def test_distance_between_two_column_samples_stays_within_the_slack():
+    """On a geographic grid the distance along a column dips (the east scale falls poleward) near the
+    observer's row: between two points less than a row apart it stays within distance_slack of theirs."""
+    from terrain.kernels.geometry import distance_at
+
+    dem = terrain.Dem.from_array(np.zeros((401, 401), np.float32),
+                                 __import__("affine").Affine(30 / 3600, 0, 20.0, 0, -30 / 3600, 80.0), "EPSG:4326")
+    w = observer_window(dem, *dem.cell_center_lonlat(200, 200)[::-1], "latlon", 1e9)
+    f = w.frame
+    eps = certify.distance_slack(f.row_x_scale)
+    assert eps > 0
+    dips = 0
+    for col, side in ((w.c0 + 40, 1), (w.c0 + 200, 1), (w.c0 + 40, -1)):  # an octant's samples: one side of r0
+        rows = w.r0 + side * np.linspace(0, 3, 301)
+        d = np.array([distance_at(f.row_y_m, f.row_x_scale, f.col_x, r, float(col)) for r in rows])
+        for a in range(len(rows) - 100):  # every pair of points one row apart, and every point between
+            seg = d[a:a + 101]
+            dips += seg.min() < min(seg[0], seg[-1])
+            assert seg.min() >= (1 - eps) * min(seg[0], seg[-1])
+            assert seg.max() <= (1 + eps) * max(seg[0], seg[-1])
+    assert dips > 0  # the distance really is not monotone there

@@ -4,8 +4,10 @@ A cell on grid line i with minor offset m lies between rays k and k + 1 of its o
 (k + 1) / n). Its own sight line (the R3 line) crosses every earlier grid line j between the two rays'
 samples there, which are at most j / n <= 1 cell apart. Terrain on a grid line is linear between cells, so
 on that segment it is at most the largest (at least the smallest) of the two samples and of the one cell
-centre that can lie between them; the distance lies between the two samples' distances. That bounds the
-sight line's tangent on line j from above (U_j) and below (L_j), for every cell of the gap at once.
+centre that can lie between them; the distance lies between the two samples' distances (on a column of a
+geographic grid, where the east scale shrinks poleward, within the scale's change over one row of them:
+``distance_slack``). That bounds the sight line's tangent on line j from above (U_j) and below (L_j), for
+every cell of the gap at once.
 
 Each gap keeps the running max of both (gu, gl). A cell whose target tangent T is at or above gu is
 visible in R3, one below gl is hidden. Otherwise only the lines with U_j > T can hide it, and every such
@@ -42,13 +44,25 @@ def gap_state(n):
             np.zeros(n, np.int32), np.zeros(n, np.bool_), np.empty(n))
 
 
+@njit(cache=True, nogil=True)
+def distance_slack(row_xs):
+    """Relative slack (>= 0) for the distance of a point between two samples on a column: twice the largest
+    relative change of the east scale between adjacent rows (0 on projected grids). Along a column the
+    distance need not be monotone (the east scale falls as the northing grows), but between two samples
+    less than a row apart it stays within this fraction of theirs."""
+    s = 0.0
+    for i in range(row_xs.shape[0] - 1):
+        s = max(s, abs(row_xs[i + 1] - row_xs[i]) / min(row_xs[i], row_xs[i + 1]))
+    return 2.0 * s
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
-def fold_gaps(k_last, z, zv, lo, d, z0, inv_2reff, step, gu, gl, lines, ups, count, overflow, u):
+def fold_gaps(k_last, z, zv, lo, d, eps_d, z0, inv_2reff, step, gu, gl, lines, ups, count, overflow, u):
     """Fold grid line ``step`` into gaps 0..k_last - 1 (gap k between rays k and k + 1).
 
     z, d: each ray's terrain sample (m, NaN on voids) and distance (m); lo: the cell before each sample; zv:
     the cell centre next to ray k's sample on the side of ray k + 1 (it lies between the two samples iff
-    the two rays' cells differ). u: scratch (the line's upper bounds). The bounds are one branch-free pass
+    the two rays' cells differ); eps_d: relative distance slack (``distance_slack``). u: scratch (the line's upper bounds). The bounds are one branch-free pass
     (vectorised); the few lines to keep, a second.
     """
     for k in range(k_last):
@@ -57,8 +71,8 @@ def fold_gaps(k_last, z, zv, lo, d, z0, inv_2reff, step, gu, gl, lines, ups, cou
         zc = zv[k] if lo[k + 1] != lo[k] else za
         zmax = max(max(za, zb), zc)
         zmin = min(min(za, zb), zc)
-        dlo = min(d[k], d[k + 1])
-        dhi = max(d[k], d[k + 1])
+        dlo = min(d[k], d[k + 1]) * (1.0 - eps_d)
+        dhi = max(d[k], d[k + 1]) * (1.0 + eps_d)
         up = (zmax - z0) / (dlo if zmax >= z0 else dhi) - dlo * inv_2reff + SLACK
         lw = (zmin - z0) / (dhi if zmin >= z0 else dlo) - dhi * inv_2reff - SLACK
         s = za + zb + zc

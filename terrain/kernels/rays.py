@@ -38,7 +38,7 @@ import numpy as np
 from numba import njit
 
 from ..threads import run_all
-from .certify import EVERYTHING, fold_gaps, gap_state, settle_exact, settle_exact_all
+from .certify import EVERYTHING, distance_slack, fold_gaps, gap_state, settle_exact, settle_exact_all
 from .los import NO_HORIZON, horizon_over
 
 BLOCK = 16  # columns an E/W octant settles together (16 float32 = one 64-byte cache line per row)
@@ -377,7 +377,7 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             k_lin = k_in if linear else -1
             _gather_certified(elev[q], row_y, row_xs, col_x, False, True, 0.0, row_y[q], row_xs[q], c0, hs, k_lin,
                               k_use, i / n, i, lens, zc, zvc, loc, dc)
-            fold_gaps(k_use, zc, zvc, loc, dc, z0, inv_2reff, i, gu, gl, lines, ups, kept, over, ubuf)
+            fold_gaps(k_use, zc, zvc, loc, dc, 0.0, z0, inv_2reff, i, gu, gl, lines, ups, kept, over, ubuf)
             continue
         if linear:
             _gather_z(elev[q], c0, hs, k_in, i / n, e0)
@@ -441,6 +441,7 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     linear_rows = _linear_rows(row_y, row_xs)
     inv_len, len_2reff = _ray_steps(n, row_xs[0] * (col_x[1] - col_x[0]), row_y[1] - row_y[0], inv_2reff)
     lens = 1.0 / inv_len
+    eps_d = 0.0 if linear_rows else distance_slack(row_xs)  # a row's distance is monotone; a column's not quite
     k_last = n
     i_first = 1
     nb = 0
@@ -490,7 +491,7 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             k_lin = k_in if linear_rows else -1
             _gather_certified(line, row_y, row_xs, col_x, True, linear_rows, cx, 0.0, 0.0, r0, hs, k_lin, k_use,
                               i / n, i, lens, zc, zvc, loc, dc)
-            fold_gaps(k_use, zc, zvc, loc, dc, z0, inv_2reff, i, gu, gl, lines, ups, kept, over, ubuf)
+            fold_gaps(k_use, zc, zvc, loc, dc, eps_d, z0, inv_2reff, i, gu, gl, lines, ups, kept, over, ubuf)
             continue
         if linear_rows:
             _gather_z(line, r0, hs, k_in, i / n, e0)
