@@ -98,3 +98,13 @@ def test_server_refuses_a_socket_directory_others_can_enter(tmp_path):
     env = {**os.environ, launch.ENV_SOCKET: str(folder / "s.sock")}
     res = _terrain(env, "server", "start")
     assert res.returncode == 1 and "Traceback" not in res.stderr and "chmod 700" in res.stderr
+
+
+def test_default_socket_lives_in_a_folder_of_its_own(monkeypatch, tmp_path):
+    """The tile cache (~/.cache/terrain) may be open to others; the socket's folder must not be shared with it."""
+    monkeypatch.delenv(launch.ENV_SOCKET, raising=False)
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert launch.server_socket_path() == str(tmp_path / "terrain-server" / "server.sock")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    assert launch.server_socket_path() == str(tmp_path / "run" / "terrain-server" / "server.sock")

@@ -25,12 +25,13 @@ ENV_OFF = "TERRAIN_NO_SERVER"  # set to 1: always run in this process
 
 
 def server_socket_path() -> str:
-    """$TERRAIN_SERVER_SOCKET, else terrain/server.sock in $XDG_RUNTIME_DIR (or in ~/.cache)."""
+    """$TERRAIN_SERVER_SOCKET, else terrain-server/server.sock in $XDG_RUNTIME_DIR (or in ~/.cache; a folder
+    of its own, as the socket's folder must be closed to others)."""
     if os.environ.get(ENV_SOCKET):
         return os.environ[ENV_SOCKET]
     base = os.environ.get("XDG_RUNTIME_DIR") or os.environ.get("XDG_CACHE_HOME") or \
         os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "terrain", "server.sock")
+    return os.path.join(base, "terrain-server", "server.sock")
 
 
 def build_id() -> str:

@@ -74,8 +74,11 @@ def _read_request(conn):
 
 
 def _worker(conn, listener, message, fds) -> None:
-    """In the forked worker: become the client's command, report its exit status, never return."""
+    """In the forked worker: become the client's command, report its exit status, never return. A failure
+    before the command starts (say, the client's working directory is gone) is not reported: the client,
+    told no pid, runs the command itself."""
     code = 1
+    started = False
     try:
         listener.close()
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -94,6 +97,7 @@ def _worker(conn, listener, message, fds) -> None:
         tempfile.tempdir = None  # the client's TMPDIR, not the one the server's warm-up cached
         sys.argv = ["terrain", *message["argv"]]
         _reply(conn, {"pid": os.getpid()})
+        started = True
         from .main import cli
 
         try:
@@ -104,10 +108,11 @@ def _worker(conn, listener, message, fds) -> None:
             if isinstance(exc.code, str):
                 sys.stderr.write(exc.code + "\n")
     except BaseException as exc:
-        try:
-            sys.stderr.write(f"Error: {type(exc).__name__}: {exc}\n")
-        except Exception:
-            pass
+        if started:
+            try:
+                sys.stderr.write(f"Error: {type(exc).__name__}: {exc}\n")
+            except Exception:
+                pass
         code = 1
     finally:
         for stream in (sys.stdout, sys.stderr):
