@@ -21,7 +21,9 @@ pytestmark = pytest.mark.skipif(not hasattr(socket, "send_fds"), reason="needs U
 ENTRY = "import sys; from terrain.cli.launch import main; sys.argv[0] = 'terrain'; main()"
 
 
-def _terrain(env, *args, cwd=None):
+def _terrain(env, *args, cwd):
+    """The command as the console script runs it; cwd: where it runs (outside the source tree, so that the
+    client and the server it starts import the same install of terrain)."""
     return subprocess.run([sys.executable, "-c", ENTRY, *args], env=env, cwd=cwd, capture_output=True, text=True,
                           timeout=600)
 
@@ -31,7 +33,7 @@ def server_env(tmp_path):
     env = {**os.environ, launch.ENV_SOCKET: str(tmp_path / "srv" / "s.sock")}
     env.pop(launch.ENV_OFF, None)
     yield env
-    _terrain(env, "server", "stop")
+    _terrain(env, "server", "stop", cwd=tmp_path)
 
 
 def _dem(tmp_path):
@@ -43,10 +45,10 @@ def _dem(tmp_path):
 
 def test_commands_through_the_server_match_their_own_process(tmp_path, server_env):
     dem = _dem(tmp_path)
-    assert _terrain(server_env, "server", "status").returncode == 1
-    started = _terrain(server_env, "server", "start")
+    assert _terrain(server_env, "server", "status", cwd=tmp_path).returncode == 1
+    started = _terrain(server_env, "server", "start", cwd=tmp_path)
     assert started.returncode == 0 and "ready" in started.stdout, started.stderr
-    assert _terrain(server_env, "server", "status").returncode == 0
+    assert _terrain(server_env, "server", "status", cwd=tmp_path).returncode == 0
     args = ["viewshed", "48.0", "37.0", "--dem", str(dem), "--radius", "0.6"]
     here = _terrain({**server_env, launch.ENV_OFF: "1"}, *args, "-o", "here.tif", cwd=tmp_path)
     there = _terrain(server_env, *args, "-o", "there.tif", cwd=tmp_path)  # relative path: the client's cwd
@@ -54,14 +56,15 @@ def test_commands_through_the_server_match_their_own_process(tmp_path, server_en
     assert here.stdout.replace("here.tif", "") == there.stdout.replace("there.tif", "")
     with rasterio.open(tmp_path / "here.tif") as a, rasterio.open(tmp_path / "there.tif") as b:
         np.testing.assert_array_equal(a.read(), b.read())
-    bad = _terrain(server_env, "viewshed", "91", "37", "--dem", str(dem), "-o", str(tmp_path / "x.tif"))
+    bad = _terrain(server_env, "viewshed", "91", "37", "--dem", str(dem), "-o", str(tmp_path / "x.tif"), cwd=tmp_path)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert bad.stderr.strip().splitlines() == ["Error: latitude '91' is outside [-90, 90] degrees"]
     assert not (tmp_path / "x.tif").exists()
     # the worker sees the client's environment (here: where tiles are searched)
     hgt_tile(tmp_path / "tiles", "N10E010", side=1201, seed=3)
-    assert _terrain(server_env, "elevation", "10.5", "10.5").returncode == 1
-    found = _terrain({**server_env, "TERRAIN_DEM_PATH": str(tmp_path / "tiles")}, "elevation", "10.5", "10.5")
+    assert _terrain(server_env, "elevation", "10.5", "10.5", cwd=tmp_path).returncode == 1
+    found = _terrain({**server_env, "TERRAIN_DEM_PATH": str(tmp_path / "tiles")}, "elevation", "10.5", "10.5",
+                     cwd=tmp_path)
     assert found.returncode == 0 and "N10E010" in found.stdout, found.stderr
     # a client that sends garbage, or a request without descriptors, is refused; the server keeps serving
     path = server_env[launch.ENV_SOCKET]
@@ -73,21 +76,28 @@ def test_commands_through_the_server_match_their_own_process(tmp_path, server_en
                                  "build": launch.build_id()})
     with sock, sock.makefile("rb") as stream:
         assert "refused" in json.loads(stream.readline())
-    assert _terrain(server_env, "server", "status").returncode == 0
+    assert _terrain(server_env, "server", "status", cwd=tmp_path).returncode == 0
+
+
+def _ask(path, build):
+    sock = launch.request(path, {"op": "run", "protocol": launch.PROTOCOL, "argv": ["--version"], "cwd": "/",
+                                 "env": dict(os.environ), "build": build}, (0, 1, 2))
+    with sock, sock.makefile("rb") as stream:
+        return json.loads(stream.readline())
 
 
 def test_a_server_running_other_code_sends_its_clients_home(tmp_path, server_env):
+    """A client of another install is refused and the server keeps serving; one of this install with newer
+    code (reinstalled, edited) is refused and the stale server stops; the command then runs in its own process."""
     dem = _dem(tmp_path)
-    assert _terrain(server_env, "server", "start").returncode == 0
+    assert _terrain(server_env, "server", "start", cwd=tmp_path).returncode == 0
     path = server_env[launch.ENV_SOCKET]
-    sock = launch.request(path, {"op": "run", "protocol": launch.PROTOCOL, "argv": ["--version"], "cwd": "/",
-                                 "env": {}, "build": "another install"}, (0, 1, 2))
-    with sock, sock.makefile("rb") as stream:
-        answer = json.loads(stream.readline())
-    assert "refused" in answer
-    assert _terrain(server_env, "server", "status").returncode == 1  # the stale server stopped
+    assert "another install" in _ask(path, {**launch.build_id(), "package": "/elsewhere/terrain"})["refused"]
+    assert _terrain(server_env, "server", "status", cwd=tmp_path).returncode == 0
+    assert "older code" in _ask(path, {**launch.build_id(), "mtime_ns": 0})["refused"]
+    assert _terrain(server_env, "server", "status", cwd=tmp_path).returncode == 1  # the stale server stopped
     own = _terrain(server_env, "viewshed", "48.0", "37.0", "--dem", str(dem), "--radius", "0.3",
-                   "-o", str(tmp_path / "own.tif"))
+                   "-o", str(tmp_path / "own.tif"), cwd=tmp_path)
     assert own.returncode == 0 and (tmp_path / "own.tif").exists()
 
 
@@ -96,7 +106,7 @@ def test_server_refuses_a_socket_directory_others_can_enter(tmp_path):
     folder.mkdir()
     folder.chmod(0o777)
     env = {**os.environ, launch.ENV_SOCKET: str(folder / "s.sock")}
-    res = _terrain(env, "server", "start")
+    res = _terrain(env, "server", "start", cwd=tmp_path)
     assert res.returncode == 1 and "Traceback" not in res.stderr and "chmod 700" in res.stderr
 
 

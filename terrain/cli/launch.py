@@ -34,9 +34,9 @@ def server_socket_path() -> str:
     return os.path.join(base, "terrain-server", "server.sock")
 
 
-def build_id() -> str:
-    """Which code this is: the interpreter and environment, the package's version and the newest
-    modification time of its .py files."""
+def build_id() -> dict:
+    """Which code this is: the interpreter, environment and package folder (the install), and the package's
+    version and newest .py modification time (its code)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     newest = 0
     for folder, _, files in os.walk(root):
@@ -45,7 +45,14 @@ def build_id() -> str:
                 newest = max(newest, os.stat(os.path.join(folder, name)).st_mtime_ns)
     from .. import __version__
 
-    return f"{sys.executable}:{sys.prefix}:{__version__}:{newest}"
+    return {"python": sys.executable, "prefix": sys.prefix, "package": root, "version": __version__,
+            "mtime_ns": newest}
+
+
+def same_install(a, b) -> bool:
+    """True if two build_id()s are the same install (possibly of other code: reinstalled or edited)."""
+    keys = ("python", "prefix", "package")
+    return isinstance(a, dict) and isinstance(b, dict) and all(a.get(k) == b.get(k) for k in keys)
 
 
 IMPORT_TIME_PREFIXES = ("NUMBA_", "PROJ_", "GDAL_", "CPL_", "PYTHON")

@@ -4,9 +4,10 @@ Run as ``python -m terrain.cli.server --socket PATH --idle S`` (``terrain server
 socket lives in a directory only its user can enter and the server serves only its own user (SO_PEERCRED
 where the system has it). A worker is a fork of the server: it takes the client's stdin/stdout/stderr,
 working directory, environment and command line, runs the ``terrain`` command group exactly as the
-command-line process would, and reports the exit status. A client whose code (``launch.build_id``) or
-import-time settings (``launch.import_time_settings``) differ from the server's is told to run the command
-itself.
+command-line process would, and reports the exit status. A client of another install, or whose
+import-time settings (``launch.import_time_settings``) differ from the server's, is told to run the command
+itself; a client of the same install with other code (reinstalled, edited: ``launch.build_id``) too, and
+the stale server stops.
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ def _reap() -> None:
             return
 
 
-def _handle(conn, listener, build: str, settings: dict) -> str | None:
+def _handle(conn, listener, build: dict, settings: dict) -> str | None:
     """Answer one connection; "stop" when the server should stop. A request it cannot serve is refused (the
     client then runs the command itself); nothing a client sends stops the loop otherwise."""
     fds = []
@@ -150,9 +151,11 @@ def _handle(conn, listener, build: str, settings: dict) -> str | None:
             return "stop"
         elif message.get("op") != "run" or message.get("protocol") != launch.PROTOCOL or len(fds) != 3:
             _reply(conn, {"refused": "unknown request"})
-        elif message.get("build") != build:
-            _reply(conn, {"refused": "the server runs other code (reinstalled?): restart it"})
+        elif launch.same_install(message.get("build"), build) and message.get("build") != build:
+            _reply(conn, {"refused": "the server runs older code of this install: restart it"})
             return "stop"  # stale: its clients now run in their own processes
+        elif message.get("build") != build:
+            _reply(conn, {"refused": "the server runs another install"})
         elif launch.import_time_settings(message.get("env", {})) != settings:
             _reply(conn, {"refused": "other import-time settings"})
         else:
