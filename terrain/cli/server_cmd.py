@@ -91,6 +91,11 @@ def status():
     if not answer or "pid" not in answer:
         click.echo(f"no terrain server running ({path})")
         sys.exit(1)
-    same = answer.get("build") == launch.build_id()
-    click.echo(f"terrain server running (pid {answer['pid']}, {path}); "
-               + ("same code as this install" if same else "other code than this install: restart it"))
+    mine = launch.build_id()
+    if answer.get("build") == mine:
+        how = "same code as this install"
+    elif launch.same_install(answer.get("build"), mine):
+        how = "older code of this install: restart it"
+    else:
+        how = "it serves another install of terrain"
+    click.echo(f"terrain server running (pid {answer['pid']}, {path}); {how}")
