@@ -70,7 +70,9 @@ def bench_startup(quick: bool, work: Path) -> dict:
     args = ["viewshed", "48.2828", "37.1828", "--dem", str(small), "-o", str(work / "v.tif"), "--radius", "5"]
     runs = 3 if quick else RUNS
     sock_dir = Path(tempfile.mkdtemp(prefix="terrain-srv-"))
-    base = {**os.environ, "TERRAIN_SERVER_SOCKET": str(sock_dir / "s.sock")}
+    # a shell's environment: less what this process's own imports set (rasterio: GDAL_DATA, PROJ_DATA)
+    shell = {k: v for k, v in os.environ.items() if not k.startswith(("GDAL_", "PROJ_", "CPL_"))}
+    base = {**shell, "TERRAIN_SERVER_SOCKET": str(sock_dir / "s.sock")}
     own = {**base, "TERRAIN_NO_SERVER": "1"}
     cmd = _script() + args
     out = {"workload": f"terrain viewshed on a {dem.shape[0]}x{dem.shape[1]}-cell DTED0 GeoTIFF, 5 km",

@@ -45,7 +45,7 @@ def build_id() -> dict:
                 newest = max(newest, os.stat(os.path.join(folder, name)).st_mtime_ns)
     from .. import __version__
 
-    return {"python": sys.executable, "prefix": sys.prefix, "package": root, "version": __version__,
+    return {"python": os.path.realpath(sys.executable), "prefix": sys.prefix, "package": root, "version": __version__,
             "mtime_ns": newest}
 
 

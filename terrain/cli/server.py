@@ -74,7 +74,7 @@ def _read_request(conn):
     return message, fds
 
 
-def _worker(conn, listener, message, fds) -> None:
+def _worker(conn, listener, message, fds, added) -> None:
     """In the forked worker: become the client's command, report its exit status, never return. A failure
     before the command starts (say, the client's working directory is gone) is not reported: the client,
     told no pid, runs the command itself."""
@@ -94,7 +94,7 @@ def _worker(conn, listener, message, fds) -> None:
                                       errors="backslashreplace")
         os.chdir(message["cwd"])
         os.environ.clear()
-        os.environ.update(message["env"])
+        os.environ.update({**added, **message["env"]})
         tempfile.tempdir = None  # the client's TMPDIR, not the one the server's warm-up cached
         sys.argv = ["terrain", *message["argv"]]
         _reply(conn, {"pid": os.getpid()})
@@ -135,7 +135,7 @@ def _reap() -> None:
             return
 
 
-def _handle(conn, listener, build: dict, settings: dict) -> str | None:
+def _handle(conn, listener, build: dict, settings: dict, added: dict) -> str | None:
     """Answer one connection; "stop" when the server should stop. A request it cannot serve is refused (the
     client then runs the command itself); nothing a client sends stops the loop otherwise."""
     fds = []
@@ -162,7 +162,7 @@ def _handle(conn, listener, build: dict, settings: dict) -> str | None:
             sys.stdout.flush()
             sys.stderr.flush()
             if os.fork() == 0:
-                _worker(conn, listener, message, fds)
+                _worker(conn, listener, message, fds, added)
     except Exception as exc:  # a broken request or a failed fork: that client runs the command itself
         _reply(conn, {"refused": f"{type(exc).__name__}: {exc}"})
     finally:
@@ -174,10 +174,10 @@ def _handle(conn, listener, build: dict, settings: dict) -> str | None:
     return None
 
 
-def serve(path: str, idle_s: float) -> None:
-    """Listen on path until idle for idle_s seconds or told to stop."""
+def serve(path: str, idle_s: float, settings: dict, added: dict) -> None:
+    """Listen on path until idle for idle_s seconds or told to stop. settings: the import-time environment
+    the server started with (clients must match it); added: what its imports set in the environment."""
     build = launch.build_id()
-    settings = launch.import_time_settings(os.environ)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     os.chmod(path, 0o600)
@@ -194,7 +194,7 @@ def serve(path: str, idle_s: float) -> None:
                 continue
             last = time.monotonic()
             with conn:
-                if _handle(conn, listener, build, settings) == "stop":
+                if _handle(conn, listener, build, settings, added) == "stop":
                     return
     finally:
         listener.close()
@@ -210,8 +210,12 @@ def main(argv=None) -> None:
     ap.add_argument("--idle", type=float, default=1800.0, help="stop after this many seconds without a request")
     args = ap.parse_args(argv)
     sys.modules.setdefault("boto3", None)  # as the command-line process (terrain.cli.main)
+    launched = dict(os.environ)
     warm_up()
-    serve(args.socket, args.idle)
+    # what the imports set (rasterio sets GDAL_DATA / PROJ_DATA for its bundled data): a client's own process
+    # would set the same on import, so workers add it to the client's environment
+    added = {k: v for k, v in os.environ.items() if k not in launched}
+    serve(args.socket, args.idle, launch.import_time_settings(launched), added)
 
 
 if __name__ == "__main__":
