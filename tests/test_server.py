@@ -21,11 +21,11 @@ pytestmark = pytest.mark.skipif(not hasattr(socket, "send_fds"), reason="needs U
 ENTRY = "import sys; from terrain.cli.launch import main; sys.argv[0] = 'terrain'; main()"
 
 
-def _terrain(env, *args, cwd):
+def _terrain(env, *args, cwd, umask=None):
     """The command as the console script runs it; cwd: where it runs (outside the source tree, so that the
     client and the server it starts import the same install of terrain)."""
     return subprocess.run([sys.executable, "-c", ENTRY, *args], env=env, cwd=cwd, capture_output=True, text=True,
-                          timeout=600)
+                          timeout=600, preexec_fn=None if umask is None else (lambda: os.umask(umask)))
 
 
 def _shell_env():
@@ -56,15 +56,17 @@ def test_commands_through_the_server_match_their_own_process(tmp_path, server_en
     assert started.returncode == 0 and "ready" in started.stdout, started.stderr
     assert _terrain(server_env, "server", "status", cwd=tmp_path).returncode == 0
     args = ["viewshed", "48.0", "37.0", "--dem", str(dem), "--radius", "0.6"]
-    here = _terrain({**server_env, launch.ENV_OFF: "1"}, *args, "-o", "here.tif", cwd=tmp_path)
+    here = _terrain({**server_env, launch.ENV_OFF: "1"}, *args, "-o", "here.tif", cwd=tmp_path, umask=0o077)
     there = subprocess.run([sys.executable, "-X", "importtime", "-c", ENTRY, *args, "-o", "there.tif"],
-                           env=server_env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+                           env=server_env, cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                           preexec_fn=lambda: os.umask(0o077))
     assert here.returncode == there.returncode == 0, there.stderr
     assert "| numba" not in there.stderr and "rasterio" not in there.stderr  # it ran in the server, not here
     there.stderr = "\n".join(ln for ln in there.stderr.splitlines() if not ln.startswith("import time:"))
     assert here.stdout.replace("here.tif", "") == there.stdout.replace("there.tif", "")
     with rasterio.open(tmp_path / "here.tif") as a, rasterio.open(tmp_path / "there.tif") as b:
         np.testing.assert_array_equal(a.read(), b.read())
+    assert (tmp_path / "here.tif").stat().st_mode == (tmp_path / "there.tif").stat().st_mode  # the client's umask
     bad = _terrain(server_env, "viewshed", "91", "37", "--dem", str(dem), "-o", str(tmp_path / "x.tif"), cwd=tmp_path)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert bad.stderr.strip().splitlines() == ["Error: latitude '91' is outside [-90, 90] degrees"]

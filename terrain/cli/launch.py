@@ -4,8 +4,8 @@ A command run in a fresh process pays for importing numpy, rasterio, pyproj and 
 its compiler context before the first kernel (~0.8 s on a 2-core machine; the work on a small DEM takes
 milliseconds). ``terrain server start`` keeps one process with all of that done; while it runs, this entry
 point (standard library only) passes the command line, working directory, environment and its own
-stdin/stdout/stderr (as file descriptors, so output, terminals and exit codes are the command's own) over a
-Unix socket to it, and a forked copy of the server runs the command. Without a server, or when the server
+stdin/stdout/stderr (as file descriptors, so output, terminals and exit codes are the command's own) and
+umask over a Unix socket to it, and a forked copy of the server runs the command. Without a server, or when the server
 runs other code (a reinstall, another environment) or was started with other settings that are read at
 import (``NUMBA_*``, ``PROJ_*``, ``GDAL_*``, ``CPL_*``, ``PYTHON*``), the command runs in this process as
 before.
@@ -106,8 +106,10 @@ def _run_on_server(argv) -> int | None:
     """The command's exit code from the server, or None if it must run here."""
     if os.environ.get(ENV_OFF) == "1" or (argv and argv[0] == "server"):
         return None
+    umask = os.umask(0o022)
+    os.umask(umask)
     message = {"op": "run", "protocol": PROTOCOL, "argv": list(argv), "cwd": os.getcwd(), "env": dict(os.environ),
-               "build": build_id()}
+               "umask": umask, "build": build_id()}
     sock = request(server_socket_path(), message, (0, 1, 2))
     if sock is None:
         return None

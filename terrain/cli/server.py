@@ -93,6 +93,7 @@ def _worker(conn, listener, message, fds, added) -> None:
         sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True,
                                       errors="backslashreplace")
         os.chdir(message["cwd"])
+        os.umask(int(message.get("umask", 0o022)) & 0o777)
         os.environ.clear()
         os.environ.update({**added, **message["env"]})
         tempfile.tempdir = None  # the client's TMPDIR, not the one the server's warm-up cached
