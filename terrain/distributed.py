@@ -27,7 +27,7 @@ from .viewshed import _check_physics, _prepare_observers, inverse_2reff
 
 
 def _checked_task(elev, void, geographic, row_coord, col_coord, scales, obs_rows, obs_cols, z0, half_r, half_c,
-               cell_area, target_m, inv_2reff, radius_m):
+                  cell_area, target_m, inv_2reff, radius_m):
     """One tile, "checked" method: visible area (m^2) of each of its observers, R3's (runs on a worker)."""
     return count_kernels.visible_area(
         elev, void, geographic, row_coord, col_coord, scales, constants.WGS84_A_M, constants.WGS84_E2,

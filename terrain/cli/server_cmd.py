@@ -14,12 +14,13 @@ from . import launch
 START_TIMEOUT_S = 300.0  # the warm-up compiles the kernels where numba's cache is empty (~15 s on 2 cores)
 
 
-def _ping(path: str):
-    sock = launch.request(path, {"op": "ping"}, timeout_s=2.0)
+def _ask(path: str, op: str):
+    """The server's one-line answer to a "ping" or "stop", or None if no server answers at path."""
+    sock = launch.request(path, {"op": op}, timeout_s=2.0)
     if sock is None:
         return None
     with sock, sock.makefile("rb") as stream:
-        return launch.read_line(stream)
+        return launch.read_line(stream) or {}
 
 
 def _private_dir(path: str) -> None:
@@ -45,7 +46,7 @@ def start(idle_minutes):
         raise ServerError("terrain server needs Unix sockets with descriptor passing (Linux, macOS)")
     path = launch.server_socket_path()
     _private_dir(path)
-    running = _ping(path)
+    running = _ask(path, "ping")
     if running and "pid" in running:
         click.echo(f"terrain server already running (pid {running['pid']}, {path})")
         return
@@ -60,7 +61,7 @@ def start(idle_minutes):
     while time.monotonic() - t0 < START_TIMEOUT_S:
         if proc.poll() is not None:
             raise ServerError(f"the server stopped during its warm-up (exit {proc.returncode}); see {log}")
-        answer = _ping(path)
+        answer = _ask(path, "ping")
         if answer and "pid" in answer:
             click.echo(f"terrain server ready (pid {answer['pid']}, warm-up {time.monotonic() - t0:.1f} s, "
                        f"{path}); it stops after {idle_minutes:g} min idle or with: terrain server stop")
@@ -73,13 +74,10 @@ def start(idle_minutes):
 @server.command()
 def stop():
     """Stop this user's server."""
-    path = launch.server_socket_path()
-    sock = launch.request(path, {"op": "stop"}, timeout_s=2.0)
-    if sock is None:
+    answer = _ask(launch.server_socket_path(), "stop")
+    if answer is None:
         click.echo("no terrain server running")
         return
-    with sock, sock.makefile("rb") as stream:
-        answer = launch.read_line(stream) or {}
     click.echo(f"terrain server stopped (pid {answer.get('stopped', '?')})")
 
 
@@ -87,7 +85,7 @@ def stop():
 def status():
     """Whether this user's server runs (exit status 0) or not (1)."""
     path = launch.server_socket_path()
-    answer = _ping(path)
+    answer = _ask(path, "ping")
     if not answer or "pid" not in answer:
         click.echo(f"no terrain server running ({path})")
         sys.exit(1)

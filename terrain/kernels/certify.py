@@ -39,9 +39,12 @@ SLACK = 1e-9  # tangent units added to every bound (1e-5 m at 10 km): far above 
 @njit(cache=True, nogil=True)
 def gap_state(n):
     """Per-gap state for n + 1 rays: gu, gl (running bounds), lines and their U (n x CAP), counts, overflow,
-    and a scratch line (n)."""
+    a scratch line (n); and the rays' sample buffers (n + 1): terrain, the cell beside it, distance, and the
+    cell before it (``fold_gaps``'s z, zv, d, lo)."""
+    samples = np.empty((3, n + 1))
     return (np.full(n, NO_HORIZON), np.full(n, NO_HORIZON), np.empty((n, CAP), np.int32), np.empty((n, CAP)),
-            np.zeros(n, np.int32), np.zeros(n, np.bool_), np.empty(n))
+            np.zeros(n, np.int32), np.zeros(n, np.bool_), np.empty(n), samples[0], samples[1], samples[2],
+            np.empty(n + 1, np.int64))
 
 
 @njit(cache=True, nogil=True)

@@ -250,34 +250,30 @@ def _ray_steps(n, dmaj_m, dmin_m, inv_2reff):
 
 
 @njit(cache=True, nogil=True)
-def _gather_certified(line, row_y, row_xs, col_x, major_is_col, linear_rows, x_q, y_q, xs_q, minor0, hs, k_lin, k_last,
-                      t, step, lens, z, zv, lo_k, d):
-    """Rays 0..k_last's samples on grid line ``step`` (elevations ``line``; step fraction t = step / n) for
-    the exact mode (``certify``): terrain z (as ``_fold`` takes it), the cell before each sample (lo_k) and
-    the one beside it towards the next ray (zv), and the distance d (m); samples past the grid edge are
-    clamped to it. Rays 0..k_lin are inside the grid on a grid with constant ray steps (lens, m): d = step x
-    lens. A row (major_is_col False) has northing y_q and east scale xs_q; a column, coordinate x_q."""
+def _gather_certified(line, row_y, row_xs, col_x, major_is_col, linear_rows, q, x_q, minor0, hs, k_lin, k_last, t,
+                      step, lens, z, zv, lo_k, d, e0, e1, wb, x, y):
+    """Rays 0..k_last's samples on grid line ``step`` (row or column q, elevations ``line``; step fraction
+    t = step / n) for the exact mode (``certify``): terrain z (as ``_fold`` takes it), the cell before each
+    sample (lo_k) and the one beside it towards the next ray (zv), and the distance d (m); samples past the
+    grid edge are clamped to it. Rays 0..k_lin are inside the grid on a grid with constant ray steps (lens,
+    m): d = step x lens; the others take their offsets from ``_gather_row`` / ``_gather_col`` (column
+    coordinate x_q), with e0, e1, wb, x, y as their scratch."""
     for k in range(k_last + 1):
-        _, lo, e0, e1, w = _clamped_sample(line, minor0, hs, k, t)
-        z[k] = e0 * (1.0 - w) + e1 * w if w > 0.0 else e0 * 1.0
-        zv[k] = e1 if hs > 0 else e0
+        _, lo, a, b, w = _clamped_sample(line, minor0, hs, k, t)
+        z[k] = a * (1.0 - w) + b * w if w > 0.0 else a * 1.0
+        zv[k] = b if hs > 0 else a
         lo_k[k] = lo
     for k in range(k_lin + 1):
         d[k] = step * lens[k]
-    dcx = col_x[1] - col_x[0]
-    dy = row_y[1] - row_y[0]
+    if k_lin >= k_last:
+        return
+    if major_is_col:
+        _gather_col(line, row_y, row_xs, linear_rows, x_q, minor0, hs, k_lin + 1, k_last, t, e0, e1, wb, x, y)
+    else:
+        _gather_row(line, row_y, row_xs, col_x, q, minor0, hs, k_lin + 1, k_last, t, e0, e1, wb, x, y)
     for k in range(k_lin + 1, k_last + 1):
-        pos, lo, _, _, w = _clamped_sample(line, minor0, hs, k, t)
-        if not major_is_col:
-            x = xs_q * (col_x[0] + pos * dcx)
-            y = y_q
-        elif linear_rows:
-            y = row_y[0] + pos * dy
-            x = row_xs[0] * x_q
-        else:
-            y = row_y[lo] * (1.0 - w) + row_y[lo + 1] * w
-            x = (row_xs[lo] * (1.0 - w) + row_xs[lo + 1] * w) * x_q
-        d[k] = math.sqrt(x * x + y * y)
+        j = k - k_lin - 1
+        d[k] = math.sqrt(x[j] * x[j] + y[j] * y[j])
 
 
 @njit(cache=True, nogil=True)
@@ -330,10 +326,7 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     n_unsure = 0
     bufs = np.empty((5, max(n, cols) + 1))
     e0, e1, wb, x, y = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]
-    gu, gl, lines, ups, kept, over, ubuf = gap_state(n if certify else 1)
-    cbufs = np.empty((3, n + 1 if certify else 1))
-    zc, zvc, dc = cbufs[0], cbufs[1], cbufs[2]
-    loc = np.empty(n + 1 if certify else 1, np.int64)
+    gu, gl, lines, ups, kept, over, ubuf, zc, zvc, dc, loc = gap_state(n if certify else 1)
     linear = _linear_rows(row_y, row_xs)
     inv_len, len_2reff = _ray_steps(n, row_y[1] - row_y[0], row_xs[0] * (col_x[1] - col_x[0]), inv_2reff)
     lens = 1.0 / inv_len
@@ -375,8 +368,8 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
         k_use = min(k_last, k_in + 1)  # no cell on this line or beyond is between rays past k_in + 1
         if certify:
             k_lin = k_in if linear else -1
-            _gather_certified(elev[q], row_y, row_xs, col_x, False, True, 0.0, row_y[q], row_xs[q], c0, hs, k_lin,
-                              k_use, i / n, i, lens, zc, zvc, loc, dc)
+            _gather_certified(elev[q], row_y, row_xs, col_x, False, True, q, 0.0, c0, hs, k_lin, k_use, i / n, i,
+                              lens, zc, zvc, loc, dc, e0, e1, wb, x, y)
             fold_gaps(k_use, zc, zvc, loc, dc, 0.0, z0, inv_2reff, i, gu, gl, lines, ups, kept, over, ubuf)
             continue
         if linear:
@@ -431,10 +424,7 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     n_unsure = 0
     bufs = np.empty((5, max(n, rows) + 1))
     e0, e1, wb, x, y = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]
-    gu, gl, lines, ups, kept, over, ubuf = gap_state(n if certify else 1)
-    cbufs = np.empty((3, n + 1 if certify else 1))
-    zc, zvc, dc = cbufs[0], cbufs[1], cbufs[2]
-    loc = np.empty(n + 1 if certify else 1, np.int64)
+    gu, gl, lines, ups, kept, over, ubuf, zc, zvc, dc, loc = gap_state(n if certify else 1)
     eb = np.empty((BLOCK, rows), elev.dtype)
     vb = np.empty((BLOCK, rows), np.uint8)
     mb = np.empty((BLOCK, rows), np.float32)
@@ -489,8 +479,8 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
         k_use = min(k_last, k_in + 1)
         if certify:
             k_lin = k_in if linear_rows else -1
-            _gather_certified(line, row_y, row_xs, col_x, True, linear_rows, cx, 0.0, 0.0, r0, hs, k_lin, k_use,
-                              i / n, i, lens, zc, zvc, loc, dc)
+            _gather_certified(line, row_y, row_xs, col_x, True, linear_rows, q, cx, r0, hs, k_lin, k_use, i / n, i,
+                              lens, zc, zvc, loc, dc, e0, e1, wb, x, y)
             fold_gaps(k_use, zc, zvc, loc, dc, eps_d, z0, inv_2reff, i, gu, gl, lines, ups, kept, over, ubuf)
             continue
         if linear_rows:
