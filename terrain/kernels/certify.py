@@ -65,8 +65,8 @@ def fold_gaps(k_last, z, zv, lo, d, eps_d, z0, inv_2reff, step, gu, gl, lines, u
 
     z, d: each ray's terrain sample (m, NaN on voids) and distance (m); lo: the cell before each sample; zv:
     the cell centre next to ray k's sample on the side of ray k + 1 (it lies between the two samples iff
-    the two rays' cells differ); eps_d: relative distance slack (``distance_slack``). u: scratch (the line's upper bounds). The bounds are one branch-free pass
-    (vectorised); the few lines to keep, a second.
+    the two rays' cells differ); eps_d: relative distance slack (``distance_slack``); u: scratch (the
+    line's upper bounds). The bounds are one branch-free pass (vectorised); the few lines to keep, a second.
     """
     for k in range(k_last):
         za = z[k]
@@ -111,6 +111,23 @@ def _keep(k, step, u, g, lines, ups, count, overflow):
     count[k] = c + 1
 
 
+@njit(cache=True, nogil=True)
+def _kept_horizon(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, k, floor, stop, lines, ups, n_kept,
+                  overflow):
+    """Cell (r, c)'s horizon from its own R3 samples on gap k's kept lines with U > floor, or the full R3
+    walk where the gap overflowed; it stops at the first sample above ``stop`` (then only known to be above)."""
+    if overflow[k]:
+        return horizon_to(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff)
+    h = NO_HORIZON
+    for e in range(n_kept[k]):
+        if ups[k, e] > floor:
+            s = lines[k, e]
+            h = max(h, horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, s, s))
+            if h > stop:
+                break
+    return h
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def settle_exact(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, major_is_col, q, lo,
                  count, minor0, scale, n_gaps, ground, x, y, gu, gl, lines, ups, n_kept, overflow, tan, up, low, vis):
@@ -143,17 +160,10 @@ def settle_exact(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
         minor = lo + j
         k = min(int(abs(minor - minor0) * scale), n_gaps - 1)
         r, c = (minor, q) if major_is_col else (q, minor)
-        if overflow[k]:
-            seen = t >= horizon_to(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff)
-        else:
-            seen = True
-            for e in range(n_kept[k]):
-                if ups[k, e] > t:
-                    s = lines[k, e]
-                    if horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, s, s) > t:
-                        seen = False
-                        break
-        vis[j] = np.uint8(seen)
+        # only lines with U > t can hide the cell, and one sample above t is enough
+        h = _kept_horizon(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, k, t, t, lines, ups,
+                          n_kept, overflow)
+        vis[j] = np.uint8(t >= h)
     return undecided
 
 
@@ -175,15 +185,8 @@ def settle_exact_all(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv
         minor = lo + j
         k = min(int(abs(minor - minor0) * scale), n_gaps - 1)
         r, c = (minor, q) if major_is_col else (q, minor)
-        if overflow[k]:
-            h = horizon_to(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff)
-        else:
-            h = NO_HORIZON
-            floor = gl[k]
-            for e in range(n_kept[k]):
-                if ups[k, e] > floor:
-                    s = lines[k, e]
-                    h = max(h, horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, s, s))
+        h = _kept_horizon(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, k, gl[k], math.inf, lines,
+                          ups, n_kept, overflow)
         walked += n_kept[k] > 0
         vis[j] = np.uint8(elevation_angle(g + target_m, d, z0, inv_2reff) >= h)
         need = z0 + h * d + d * d * inv_2reff - g
