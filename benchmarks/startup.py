@@ -17,41 +17,35 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 import terrain
 from terrain.export import write_geotiff
 
+from . import measure
+
 RUNS = 7
+ENTRY = "import sys; from terrain.cli.launch import main; sys.argv[0] = 'terrain'; main()"  # the console script
 TOP_IMPORTS = ("numpy", "rasterio", "pyproj", "numba", "click", "affine", "terrain", "scipy", "tqdm")
 
 
 def _script() -> list[str]:
     found = shutil.which("terrain")
-    return [found] if found else [sys.executable, "-c", "import sys; from terrain.cli.launch import main; main()"]
+    return [found] if found else [sys.executable, "-c", ENTRY]
 
 
-def _times(cmd, env, runs) -> list[float]:
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        res = subprocess.run(cmd, env=env, capture_output=True, text=True)
-        out.append(time.perf_counter() - t0)
-        if res.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed: {res.stderr.strip()[-300:]}")
-    return out
+def _run(cmd, env) -> None:
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {res.stderr.strip()[-300:]}")
 
 
-def _summary(times) -> dict:
-    return {"median_s": float(np.median(times)), "min_s": float(min(times)), "max_s": float(max(times)),
-            "runs": len(times)}
+def _times(cmd, env, runs) -> dict:
+    return measure.repeat(lambda: _run(cmd, env), runs)
 
 
 def _importtime(cmd_args, env) -> dict:
     """Cumulative import time (s) of the top-level packages in one run of the command (-X importtime)."""
-    res = subprocess.run([sys.executable, "-X", "importtime", "-c",
-                          "import sys; from terrain.cli.launch import main; sys.argv[0] = 'terrain'; main()",
-                          *cmd_args], env=env, capture_output=True, text=True)
+    res = subprocess.run([sys.executable, "-X", "importtime", "-c", ENTRY, *cmd_args], env=env, capture_output=True,
+                         text=True)
     top = {}
     for line in res.stderr.splitlines():
         m = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\s*)(\S+)$", line)
@@ -77,11 +71,11 @@ def bench_startup(quick: bool, work: Path) -> dict:
     cmd = _script() + args
     out = {"workload": f"terrain viewshed on a {dem.shape[0]}x{dem.shape[1]}-cell DTED0 GeoTIFF, 5 km",
            "command": "terrain " + " ".join([*args[:1], "48.2828", "37.1828", "--dem", "small.tif", "-o", "v.tif", "--radius", "5"]),
-           "python_bare_s": _summary(_times([sys.executable, "-c", "pass"], own, runs))}
-    _times(cmd, own, 1)  # numba's cache for this install is warm from here on
-    out["own_process_warm"] = _summary(_times(cmd, own, runs))
+           "python_bare_s": _times([sys.executable, "-c", "pass"], own, runs)}
+    _run(cmd, own)  # numba's cache for this install is warm from here on
+    out["own_process_warm"] = _times(cmd, own, runs)
     empty = tempfile.mkdtemp(prefix="numba-empty-")
-    out["own_process_empty_numba_cache"] = _summary(_times(cmd, {**own, "NUMBA_CACHE_DIR": empty}, 1))
+    out["own_process_empty_numba_cache"] = _times(cmd, {**own, "NUMBA_CACHE_DIR": empty}, 1)
     shutil.rmtree(empty, ignore_errors=True)
     out["own_process_imports"] = _importtime(args, own)
     t0 = time.perf_counter()
@@ -91,7 +85,7 @@ def bench_startup(quick: bool, work: Path) -> dict:
         if started.returncode != 0:
             out["server"] = {"skipped": started.stderr.strip()[-300:]}
             return out
-        out["server"] = _summary(_times(cmd, base, runs))
+        out["server"] = _times(cmd, base, runs)
         out["server_client_imports"] = _importtime(args, base)
     finally:
         subprocess.run([*_script(), "server", "stop"], env=base, capture_output=True)
