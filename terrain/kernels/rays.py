@@ -77,32 +77,35 @@ def _settle(count, ground, hnear, spread, x, y, z0, target_m, inv_2reff, radius_
     return n_unsure
 
 
-@njit(cache=True, nogil=True)
-def _between_rays(hray, pos):
-    """Horizon at fractional ray index pos, linear between the two rays either side of the cell, and their
-    spread |h1 - h0| (0 on a ray).
+@njit(cache=True, nogil=True, error_model="numpy")
+def _between_all(count, hray, lo, minor0, scale, h, spread, u, ib):
+    """Horizon of a grid line's cells lo..lo + count - 1 (into h), linear between the two rays either side
+    of each (the ray at fractional index |minor - minor0| x scale), and those rays' spread |h1 - h0| (0 on
+    a ray); u, ib: scratch.
 
-    The cell's own sight line lies between them, so where the horizon varies smoothly across rays this is
-    second-order accurate (the nearest ray alone is first order); a ray with no horizon yet (-inf) leaves
-    the other's.
+    The cell's own sight line lies between the two rays, so where the horizon varies smoothly across rays
+    this is second-order accurate (the nearest ray alone is first order); a ray with no horizon yet (-inf)
+    leaves the other's, with an infinite spread. Three passes: positions and the branch-free blend
+    vectorise, the loads of the two rays' horizons between them do not.
     """
-    pos = min(pos, hray.shape[0] - 1.0)  # m * n / i may round past the last ray
-    k = int(pos)
-    u = pos - k
-    h0 = hray[k]
-    if u == 0.0:
-        return h0, 0.0
-    h1 = hray[k + 1]
-    if h0 == NO_HORIZON or h1 == NO_HORIZON:
-        return max(h0, h1), (math.inf if h0 != h1 else 0.0)
-    return h0 + (h1 - h0) * u, abs(h1 - h0)
-
-
-@njit(cache=True, nogil=True)
-def _between_all(count, hray, lo, minor0, scale, h, spread):
-    """``_between_rays`` for a grid line's cells lo..lo + count - 1 (into h and spread)."""
+    last = hray.shape[0] - 1
     for j in range(count):
-        h[j], spread[j] = _between_rays(hray, abs(lo + j - minor0) * scale)
+        pos = min(abs(lo + j - minor0) * scale, last * 1.0)  # m * n / i may round past the last ray
+        k = np.int32(pos)
+        ib[j] = k
+        u[j] = pos - k
+    for j in range(count):
+        k = np.uint64(ib[j])  # unsigned: no negative-index wraparound per load
+        h[j] = hray[k]
+        spread[j] = hray[min(k + np.uint64(1), np.uint64(last))]
+    for j in range(count):
+        h0 = h[j]
+        h1 = spread[j]
+        w = u[j]
+        none = (h0 == NO_HORIZON) | (h1 == NO_HORIZON)
+        on_ray = w == 0.0
+        h[j] = h0 if on_ray else (max(h0, h1) if none else h0 + (h1 - h0) * w)
+        spread[j] = 0.0 if on_ray else ((math.inf if h0 != h1 else 0.0) if none else abs(h1 - h0))
 
 
 @njit(cache=True, nogil=True)
@@ -206,18 +209,23 @@ def _fold(k0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray, hstep, step):
         hstep[k] = step if up else hstep[k]
 
 
-@njit(cache=True, nogil=True)
-def _gather_z(line, minor0, hs, k_last, t, z):
+@njit(cache=True, nogil=True, error_model="numpy")
+def _gather_z(line, minor0, hs, k_last, t, z, wt, ib):
     """Terrain (m) where rays 0..k_last cross a grid line (elevations ``line``; step fraction t = i / n; every
     sample inside the grid), linear between the two cells either side (a sample on a cell uses that cell
-    alone, so a void neighbour does not leak in)."""
+    alone, so a void neighbour does not leak in); wt, ib: scratch. The positions are one vectorised pass,
+    the loads a scalar one."""
     lo_max = line.shape[0] - 2
     for k in range(k_last + 1):
         pos = minor0 + hs * (k * t)
-        lo = min(int(pos), lo_max)
-        w = pos - lo
+        lo = min(np.int32(pos), lo_max)
+        ib[k] = lo
+        wt[k] = pos - lo
+    for k in range(k_last + 1):
+        lo = np.uint64(ib[k])  # unsigned: no negative-index wraparound per load
+        w = wt[k]
         e0 = line[lo]
-        e1 = line[lo + 1]
+        e1 = line[lo + np.uint64(1)]
         z[k] = e0 * (1.0 - w) + e1 * w if w > 0.0 else e0 * 1.0
 
 
@@ -326,6 +334,7 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     n_unsure = 0
     bufs = np.empty((5, max(n, cols) + 1))
     e0, e1, wb, x, y = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]
+    ib = np.empty(bufs.shape[1], np.int32)
     gu, gl, lines, ups, kept, over, ubuf, zc, zvc, dc, loc = gap_state(n if certify else 1)
     linear = _linear_rows(row_y, row_xs)
     inv_len, len_2reff = _ray_steps(n, row_y[1] - row_y[0], row_xs[0] * (col_x[1] - col_x[0]), inv_2reff)
@@ -352,7 +361,7 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
                                          False, q, lo, count, c0, scale, n, elev[q, lo:lo + count], x, y, gu, gl,
                                          lines, ups, kept, over, e0, e1, wb, vis[q, lo:lo + count])
             else:
-                _between_all(count, hray, lo, c0, scale, e0, e1)
+                _between_all(count, hray, lo, c0, scale, e0, e1, wb, ib)
                 if _settle(count, elev[q, lo:lo + count], e0, e1, x, y, z0, target_m, inv_2reff, radius_m, unsure,
                            vis[q, lo:lo + count], mvh[q, lo:lo + count]):
                     n_unsure += _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff,
@@ -373,7 +382,7 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             fold_gaps(k_use, zc, zvc, loc, dc, 0.0, z0, inv_2reff, i, gu, gl, lines, ups, kept, over, ubuf)
             continue
         if linear:
-            _gather_z(elev[q], c0, hs, k_in, i / n, e0)
+            _gather_z(elev[q], c0, hs, k_in, i / n, e0, e1, ib)
             _fold_linear(k_in, e0, inv_len, len_2reff, i, z0, hray, hstep)
             k_first = k_in + 1
         else:
@@ -424,6 +433,7 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     n_unsure = 0
     bufs = np.empty((5, max(n, rows) + 1))
     e0, e1, wb, x, y = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]
+    ib = np.empty(bufs.shape[1], np.int32)
     gu, gl, lines, ups, kept, over, ubuf, zc, zvc, dc, loc = gap_state(n if certify else 1)
     eb = np.empty((BLOCK, rows), elev.dtype)
     vb = np.empty((BLOCK, rows), np.uint8)
@@ -462,7 +472,7 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
                                      q, lo, count, r0, scale, n, line[lo:lo + count], x, y, gu, gl, lines, ups,
                                      kept, over, e0, e1, wb, vb[b, lo:lo + count])
         else:
-            _between_all(count, hray, lo, r0, scale, e0, wb)
+            _between_all(count, hray, lo, r0, scale, e0, wb, e1, ib)
             if _settle(count, line[lo:lo + count], e0, wb, x, y, z0, target_m, inv_2reff, radius_m, unsure,
                        vb[b, lo:lo + count], mb[b, lo:lo + count]):
                 n_unsure += _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff,
@@ -484,7 +494,7 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             fold_gaps(k_use, zc, zvc, loc, dc, eps_d, z0, inv_2reff, i, gu, gl, lines, ups, kept, over, ubuf)
             continue
         if linear_rows:
-            _gather_z(line, r0, hs, k_in, i / n, e0)
+            _gather_z(line, r0, hs, k_in, i / n, e0, e1, ib)
             _fold_linear(k_in, e0, inv_len, len_2reff, i, z0, hray, hstep)
             k_first = k_in + 1
         else:
