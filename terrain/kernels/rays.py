@@ -41,7 +41,7 @@ from ..threads import run_all
 from .certify import EVERYTHING, distance_slack, fold_gaps, gap_state, settle_exact, settle_exact_all
 from .los import NO_HORIZON, horizon_over
 
-BLOCK = 16  # columns an E/W octant settles together (16 float32 = one 64-byte cache line per row)
+BLOCK = 64  # columns an E/W octant loads, settles and writes back together (fewer pages touched per cell)
 UNSURE = 2  # vis code of a cell the rays either side disagree about; settled by its own windowed walk
 
 
@@ -49,6 +49,20 @@ UNSURE = 2  # vis code of a cell the rays either side disagree about; settled by
 # Indexed loads (the cells either side of each sample, the nearest ray of each cell, a column's strided cells)
 # are gathered by short scalar passes into buffers first: LLVM does not emit vector gathers on every CPU, and
 # the arithmetic passes then run on contiguous buffers.
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _settle_cell(g, h, spread, x, y, z0, target_m, inv_2reff, radius_m, unsure):
+    """(vis code, minimum visible height m) of one cell: ground g (m, NaN on a void) at (x, y) (m, east and
+    north of the observer), horizon h (tangent) with its spread; see ``_settle``."""
+    d = math.sqrt(x * x + y * y)
+    drop = d * d * inv_2reff
+    need = max(z0 + h * d + drop - g, 0.0)  # h = -inf (no horizon): -inf -> 0
+    out = (d > radius_m) | (g != g)  # g != g: void (NaN)
+    gap = (g + target_m - drop - z0) / d - h
+    doubt = (abs(gap) <= unsure * spread) & (not out)
+    code = np.uint8(UNSURE) if doubt else np.uint8((gap >= 0.0) & (not out))
+    return code, (np.float32(np.nan) if out else np.float32(need))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -63,17 +77,11 @@ def _settle(count, ground, hnear, spread, x, y, z0, target_m, inv_2reff, radius_
     """
     n_unsure = 0
     for j in range(count):
-        d = math.sqrt(x[j] * x[j] + y[j] * y[j])
-        g = ground[j]
-        h = hnear[j]
-        drop = d * d * inv_2reff
-        need = max(z0 + h * d + drop - g, 0.0)  # h = -inf (no horizon): -inf -> 0
-        out = (d > radius_m) | (g != g)  # g != g: void (NaN)
-        gap = (g + target_m - drop - z0) / d - h
-        doubt = (abs(gap) <= unsure * spread[j]) & (not out)
-        vis[j] = np.uint8(UNSURE) if doubt else np.uint8((gap >= 0.0) & (not out))
-        mvh[j] = np.nan if out else need
-        n_unsure += doubt
+        code, need = _settle_cell(ground[j], hnear[j], spread[j], x[j], y[j], z0, target_m, inv_2reff, radius_m,
+                                  unsure)
+        vis[j] = code
+        mvh[j] = need
+        n_unsure += code == UNSURE
     return n_unsure
 
 
@@ -292,8 +300,6 @@ def _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2
     two rays either side (around ray |minor - minor0| x scale) met their horizons; one walk where the two
     windows overlap. Returns how many there were."""
     last = hstep.shape[0] - 1
-    h = np.empty(1)
-    flat = np.zeros(1)
     n_unsure = 0
     for j in range(count):
         if vis[j] != UNSURE:
@@ -304,15 +310,15 @@ def _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2
         sa = min(hstep[k], hstep[min(k + 1, last)])
         sb = max(hstep[k], hstep[min(k + 1, last)])
         if sb - sa <= 2 * window + 1:
-            h[0] = horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sa - window,
-                                sb + window)
+            h = horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sa - window,
+                             sb + window)
         else:
-            h[0] = max(horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sa - window,
-                                    sa + window),
-                       horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sb - window,
-                                    sb + window))
-        _settle(1, ground[j:j + 1], h, flat, x[j:j + 1], y[j:j + 1], z0, target_m, inv_2reff, radius_m, -1.0,
-                vis[j:j + 1], mvh[j:j + 1])
+            h = max(horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sa - window,
+                                 sa + window),
+                    horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sb - window,
+                                 sb + window))
+        # spread x unsure < 0: never UNSURE again
+        vis[j], mvh[j] = _settle_cell(ground[j], h, 1.0, x[j], y[j], z0, target_m, inv_2reff, radius_m, -1.0)
         n_unsure += 1
     return n_unsure
 
