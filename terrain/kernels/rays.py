@@ -354,8 +354,9 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
         if count > 0:
             lo = c0 + m_first if hs > 0 else c0 - m_last  # the line's cells are columns lo .. lo + count - 1
             scale = n / i
+            cx_line = col_x[lo:lo + count]  # slices indexed from 0: no wraparound check per cell
             for j in range(count):
-                x[j] = row_xs[q] * col_x[lo + j]
+                x[j] = row_xs[q] * cx_line[j]
                 y[j] = row_y[q]
             if certify == EVERYTHING:
                 n_unsure += settle_exact_all(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff,
@@ -403,8 +404,9 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
 def _load_block(elev, q_first, sign, nb, r_lo, r_hi, eb):
     """Copy columns q_first, q_first + sign, ... (nb of them), rows r_lo..r_hi, into the rows of eb."""
     for r in range(r_lo, r_hi + 1):
+        ru = np.uint64(r)  # unsigned indices: no wraparound checks
         for b in range(nb):
-            eb[b, r] = elev[r, q_first + sign * b]
+            eb[np.uint64(b), ru] = elev[ru, np.uint64(q_first + sign * b)]
 
 
 @njit(cache=True, nogil=True)
@@ -412,10 +414,11 @@ def _store_block(vb, mb, q_first, sign, nb, i_first, r0, hs, m_first, extent, vi
     """Write a block's settled columns back to the grid: column b (step i_first + b) owns the rows
     r0 + hs m, m_first <= m <= min(step, extent)."""
     for m in range(m_first, min(i_first + nb - 1, extent) + 1):
-        r = r0 + hs * m
+        r = np.uint64(r0 + hs * m)  # unsigned indices: no wraparound checks
         for b in range(max(0, m - i_first), nb):
-            vis[r, q_first + sign * b] = vb[b, r]
-            mvh[r, q_first + sign * b] = mb[b, r]
+            c = np.uint64(q_first + sign * b)
+            vis[r, c] = vb[np.uint64(b), r]
+            mvh[r, c] = mb[np.uint64(b), r]
 
 
 @njit(cache=True, nogil=True)
@@ -466,9 +469,11 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
         lo = r0 + m_first if hs > 0 else r0 - m_last  # the line's cells are rows lo .. lo + count - 1
         scale = n / i
         cx = col_x[q]
+        xs_line = row_xs[lo:lo + count]  # slices indexed from 0: no wraparound check per cell
+        y_line = row_y[lo:lo + count]
         for j in range(count):
-            x[j] = row_xs[lo + j] * cx
-            y[j] = row_y[lo + j]
+            x[j] = xs_line[j] * cx
+            y[j] = y_line[j]
         if certify == EVERYTHING:
             n_unsure += settle_exact_all(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m,
                                          True, q, lo, count, r0, scale, n, line[lo:lo + count], x, y, gl, lines, ups,

@@ -47,11 +47,11 @@ def _disc_span(y, xs, col_x, radius_m):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _count_row(vis, void, a, b):
-    """Visible and void cell counts of columns a..b-1 of one row (branch-free, so it vectorises)."""
+def _count_row(vis, void):
+    """Visible and void cell counts of a row's cells (branch-free, and indexed from 0, so it vectorises)."""
     n_vis = 0
     n_void = 0
-    for c in range(a, b):
+    for c in range(vis.shape[0]):
         n_void += void[c]
         n_vis += (vis[c] != 0) & ~void[c]
     return float(n_vis), n_void
@@ -96,30 +96,35 @@ def _summarize_row(vis, void, y, xs, conv, col_x, radius_m, n_bins, hz):
     """One row: visible and in-disc cell counts, void cells in the disc, farthest visible cell (distance m,
     column; -1, -1 if none); folds the row's visible cells into hz, the farthest per azimuth bin."""
     a, b = _disc_span(y, xs, col_x, radius_m)
-    n_vis, n_void = _count_row(vis, void, a, b)
+    # the disc's cells as slices indexed from 0: a loop from a signed start (a) would check every index for
+    # wraparound and not vectorise
+    v = vis[a:b]
+    vd = void[a:b]
+    cx = col_x[a:b]
+    n_vis, n_void = _count_row(v, vd)
     far_m = -1.0
     far_c = -1
     if n_vis == 0.0:
         return n_vis, b - a, n_void, far_m, far_c
-    for c0 in range(a, b, 32):  # skip runs of 32 hidden cells with one vectorised test
-        c1 = min(c0 + 32, b)
+    for j0 in range(0, b - a, 32):  # skip runs of 32 hidden cells with one vectorised test
+        j1 = min(j0 + 32, b - a)
         any_vis = 0
-        for c in range(c0, c1):
-            any_vis |= vis[c]
+        for j in range(j0, j1):
+            any_vis |= v[np.uint64(j)]
         if any_vis == 0:
             continue
-        for c in range(c0, c1):
-            if vis[c] == 0 or void[c]:
+        for j in range(j0, j1):
+            if v[j] == 0 or vd[j]:
                 continue
-            x = xs * col_x[c]
+            x = xs * cx[j]
             d = math.sqrt(x * x + y * y)
             if d > far_m:
                 far_m = d
-                far_c = c
+                far_c = a + j
             if d > 0.0:
-                k = _azimuth_bin(_atan2_approx(x, y), conv * col_x[c], n_bins, BIN_EDGE_MARGIN)
+                k = _azimuth_bin(_atan2_approx(x, y), conv * cx[j], n_bins, BIN_EDGE_MARGIN)
                 if k < 0:  # within the approximation's error of a bin edge: decide with the exact atan2
-                    k = _azimuth_bin(math.atan2(x, y), conv * col_x[c], n_bins, -1.0)
+                    k = _azimuth_bin(math.atan2(x, y), conv * cx[j], n_bins, -1.0)
                 if d > hz[k]:
                     hz[k] = d
     return n_vis, b - a, n_void, far_m, far_c
