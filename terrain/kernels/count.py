@@ -76,8 +76,10 @@ def count_visible(
                 walk_window)
             wr, wc = vis.shape
             for r in range(wr):
+                plane_row = planes[k, ra + r, ca:ca + wc]  # indexed from 0: vectorises (ca + c would not)
+                vis_row = vis[r]
                 for c in range(wc):
-                    planes[k, ra + r, ca + c] += vis[r, c]
+                    plane_row[c] += vis_row[c]
     return planes
 
 
@@ -104,12 +106,15 @@ def visible_area(
         wr, wc = vis.shape
         for r in range(wr):
             a = cell_area_m2[ra + r]
+            if n_rad == 1:
+                n_vis = 0
+                for c in range(wc):  # branch-free: vectorises
+                    n_vis += vis[r, c] != 0
+                out[i, 0] += a * n_vis
+                continue
             y2 = row_y[r] * row_y[r]
             for c in range(wc):
                 if vis[r, c]:
-                    if n_rad == 1:
-                        out[i, 0] += a
-                        continue
                     x = row_xs[r] * col_x[c]
                     d = math.sqrt(x * x + y2)
                     j = 0
