@@ -97,7 +97,7 @@ class ViewshedResult:
     min_visible_height_m : float32 (rows, cols), metres above ground a target at the
         cell must be raised to be seen (0 where the ground itself is visible; NaN
         outside the radius and on voids). ``visible == (min_visible_height_m <=
-        target_height_m)`` up to rounding.
+        target_height_m)`` up to rounding. None from ``viewshed(..., heights=False)``.
     horizon_m : float64 (360,), farthest visible distance (m) per 1-degree azimuth bin
         (bin i centred on azimuth i degrees from north): the farthest visible cell centre in
         the bin or the farthest visible cell along the bin's centre ray, whichever is farther
@@ -210,6 +210,7 @@ def viewshed(
     method: str = "fast",
     coords: str = "latlon",
     grids: bool = True,
+    heights: bool = True,
 ) -> ViewshedResult:
     """Where an observer at (lat, lon) can see.
 
@@ -242,6 +243,10 @@ def viewshed(
         False: no DEM-sized ``visible`` / ``min_visible_height_m`` grids (None),
         only params, stats and horizon (for callers running thousands of
         viewsheds on a large DEM, where those grids cost more than the kernel).
+    heights : bool
+        False: visibility only, no ``min_visible_height_m`` (None); the fast and
+        checked kernels then neither compute nor store heights (what GDAL's
+        gdal_viewshed computes in its default mode). Visibility is the same.
 
     Returns
     -------
@@ -277,7 +282,8 @@ def viewshed(
     row, col, ra, rb, ca, cb, clipped = w.row, w.col, w.ra, w.rb, w.ca, w.cb, w.clipped
     win, r0, c0, frame, elev, void = w.win, w.r0, w.c0, w.frame, w.elev, w.void
     vis = np.zeros(win.shape, np.uint8)
-    mvh = np.empty(win.shape, np.float32)
+    heights = bool(heights)
+    mvh = np.empty(win.shape if heights or method == "exact" else (0, 0), np.float32)  # exact writes both
     z0 = float(elev[r0, c0]) + h0
     inv2r = inverse_2reff(curvature, k)
     args = (elev, void, frame.row_y_m, frame.row_x_scale, frame.col_x, r0, c0, z0, ht, inv2r, radius)
@@ -286,7 +292,8 @@ def viewshed(
         los.exact_viewshed(*args, vis, mvh)
         n_walked = int(np.count_nonzero(~np.isnan(mvh)))
     elif method == "checked":
-        n_walked = _lockstep_full_window(w, radius, z0, ht, inv2r, vis, mvh, certify.EVERYTHING)
+        n_walked = _lockstep_full_window(w, radius, z0, ht, inv2r, vis, mvh,
+                                         certify.EVERYTHING if heights else certify.VISIBILITY)
     else:
         n_walked = _lockstep_full_window(w, radius, z0, ht, inv2r, vis, mvh)
     elapsed = time.perf_counter() - t0
@@ -303,15 +310,17 @@ def viewshed(
     near = 0.5 * diag / math.sin(math.pi / constants.HORIZON_BINS) + diag
     stats.ray_horizon(vis, void, frame.row_y_m, frame.row_x_scale, frame.col_x, frame.row_conv, r0, c0,
                       min(radius, near), 0.5 * float(min(win.mean_cell_size_m)), horizon)
-    if not grids:
-        visible = mvh_full = None
-    elif vis.shape == dem.shape:  # the window is the whole grid: hand the kernel's arrays over, no copies
+    visible = mvh_full = None
+    if grids and vis.shape == dem.shape:  # the window is the whole grid: hand the kernel's arrays over, no copies
         visible, mvh_full = vis.view(bool), mvh
-    else:
+    elif grids:
         visible = np.zeros(dem.shape, bool)
         visible[ra:rb, ca:cb] = vis.view(bool)
-        mvh_full = np.full(dem.shape, np.nan, np.float32)
-        mvh_full[ra:rb, ca:cb] = mvh
+        if heights:
+            mvh_full = np.full(dem.shape, np.nan, np.float32)
+            mvh_full[ra:rb, ca:cb] = mvh
+    if not heights:
+        mvh_full = None
     obs_lon, obs_lat = dem.cell_center_lonlat(row, col)
     obs_x, obs_y = geodesy.apply_affine(dem.transform, col + 0.5, row + 0.5)
     far = None
@@ -329,6 +338,7 @@ def viewshed(
         "refraction_k": k if curvature else None,
         "effective_radius_m": (constants.EARTH_RADIUS_M / (1.0 - k)) if curvature else None,
         "method": method,
+        "heights": heights,
         "dem": {"resolution": dem.resolution, "note": dem.resolution_note, "sources": list(dem.sources),
                 "cell_size_m": list(win.mean_cell_size_m), "crs": geodesy.crs_label(dem.crs)},
     }

@@ -381,6 +381,27 @@ def test_viewshed_without_grids_keeps_stats_and_horizon():
         {k: v for k, v in full.stats.items() if k != "kernel_seconds"}
 
 
+
+@pytest.mark.parametrize("method", ["fast", "checked", "exact"])
+@pytest.mark.parametrize(("row", "col", "radius"), [(60, 60, 1500.0), (3, 110, 1e9), (40, 7, 2400.0)])
+def test_visibility_only_sees_what_the_full_run_sees(method, row, col, radius):
+    z = fractal_terrain(120, 130, seed=16)
+    void = np.zeros(z.shape, bool)
+    void[70:74, 20:90] = True  # voids across every octant's rays from some observers
+    dem = make_dem(z, cell_m=30.0, void=void)
+    kw = dict(coords="dem", observer_height=5.0, radius_m=radius, method=method)
+    full = terrain.viewshed(dem, *cell_xy(dem, row, col), **kw)
+    bare = terrain.viewshed(dem, *cell_xy(dem, row, col), heights=False, **kw)
+    assert bare.min_visible_height_m is None and full.min_visible_height_m is not None
+    np.testing.assert_array_equal(bare.visible, full.visible)
+    np.testing.assert_array_equal(bare.horizon_m, full.horizon_m)
+    assert bare.params["heights"] is False and full.params["heights"] is True
+    timing = {"kernel_seconds", "cells_walked"}  # checked walks fewer cells when only visibility is asked
+    assert {k: v for k, v in bare.stats.items() if k not in timing} == \
+        {k: v for k, v in full.stats.items() if k not in timing}
+    if method != "checked":
+        assert bare.stats["cells_walked"] == full.stats["cells_walked"]
+
 def _lockstep(dem, row, col, h, target, unsure, nudge_rows=0.0):
     """The fast kernel called directly (observer cell (row, col), eye h m, target m, re-walk threshold unsure);
     nudge_rows scales row i's east scale by 1 + nudge_rows x i. Returns (vis, mvh, cells walked, whether the

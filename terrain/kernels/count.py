@@ -47,7 +47,7 @@ def observer_visibility(elev, void, geographic, row_coord, col_coord, scale, a_m
     e = np.ascontiguousarray(elev[ra:rb, ca:cb])
     v = np.ascontiguousarray(void[ra:rb, ca:cb])
     vis = np.zeros((wr, wc), np.uint8)
-    mvh = np.empty((wr, wc), np.float32)
+    mvh = np.empty((0, 0), np.float32)  # visibility only
     rays_r = cast_extent(half_r, r0 - ra, wr)  # the full window's rays, as viewshed's
     rays_c = cast_extent(half_c, c0 - ca, wc)
     lockstep_viewshed_serial(e, v, row_y, row_xs, col_x, r0 - ra, c0 - ca, z0, target_m, inv_2reff, radius_m,

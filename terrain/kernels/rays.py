@@ -338,6 +338,8 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     hray = np.full(n + 1, NO_HORIZON)
     hstep = np.zeros(n + 1, np.int64)
     n_unsure = 0
+    heights = mvh.shape[0] > 0  # an empty mvh: visibility only, heights go to a scratch line
+    mscratch = np.empty(cols, np.float32)
     bufs = np.empty((5, max(n, cols) + 1))
     e0, e1, wb, x, y = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]
     ib = np.empty(bufs.shape[1], np.int32)
@@ -354,6 +356,7 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
         if count > 0:
             lo = c0 + m_first if hs > 0 else c0 - m_last  # the line's cells are columns lo .. lo + count - 1
             scale = n / i
+            mline = mvh[q, lo:lo + count] if heights else mscratch[:count]
             cx_line = col_x[lo:lo + count]  # slices indexed from 0: no wraparound check per cell
             for j in range(count):
                 x[j] = row_xs[q] * cx_line[j]
@@ -361,8 +364,7 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             if certify == EVERYTHING:
                 n_unsure += settle_exact_all(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff,
                                              radius_m, False, q, lo, count, c0, scale, n, elev[q, lo:lo + count], x,
-                                             y, gl, lines, ups, kept, over, vis[q, lo:lo + count],
-                                             mvh[q, lo:lo + count])
+                                             y, gl, lines, ups, kept, over, vis[q, lo:lo + count], mline)
             elif certify:
                 n_unsure += settle_exact(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m,
                                          False, q, lo, count, c0, scale, n, elev[q, lo:lo + count], x, y, gu, gl,
@@ -370,11 +372,10 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             else:
                 _between_all(count, hray, lo, c0, scale, e0, e1, wb, ib)
                 if _settle(count, elev[q, lo:lo + count], e0, e1, x, y, z0, target_m, inv_2reff, radius_m, unsure,
-                           vis[q, lo:lo + count], mvh[q, lo:lo + count]):
+                           vis[q, lo:lo + count], mline):
                     n_unsure += _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff,
                                                radius_m, False, q, lo, count, c0, scale, hstep, window,
-                                               elev[q, lo:lo + count], x, y, vis[q, lo:lo + count],
-                                               mvh[q, lo:lo + count])
+                                               elev[q, lo:lo + count], x, y, vis[q, lo:lo + count], mline)
             if k_last >= 0:
                 k_last = _rays_needed(_cells_within(row_y, row_xs, col_x, False, q, c0, hs, m_first, m_last, stop_m),
                                       m_first, i, n)
@@ -410,15 +411,16 @@ def _load_block(elev, q_first, sign, nb, r_lo, r_hi, eb):
 
 
 @njit(cache=True, nogil=True)
-def _store_block(vb, mb, q_first, sign, nb, i_first, r0, hs, m_first, extent, vis, mvh):
-    """Write a block's settled columns back to the grid: column b (step i_first + b) owns the rows
-    r0 + hs m, m_first <= m <= min(step, extent)."""
+def _store_block(vb, mb, q_first, sign, nb, i_first, r0, hs, m_first, extent, heights, vis, mvh):
+    """Write a block's settled columns back to the grid (mvh only if ``heights``): column b (step
+    i_first + b) owns the rows r0 + hs m, m_first <= m <= min(step, extent)."""
     for m in range(m_first, min(i_first + nb - 1, extent) + 1):
         r = np.uint64(r0 + hs * m)  # unsigned indices: no wraparound checks
         for b in range(max(0, m - i_first), nb):
-            c = np.uint64(q_first + sign * b)
-            vis[r, c] = vb[np.uint64(b), r]
-            mvh[r, c] = mb[np.uint64(b), r]
+            vis[r, np.uint64(q_first + sign * b)] = vb[np.uint64(b), r]
+        if heights:
+            for b in range(max(0, m - i_first), nb):
+                mvh[r, np.uint64(q_first + sign * b)] = mb[np.uint64(b), r]
 
 
 @njit(cache=True, nogil=True)
@@ -440,6 +442,7 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     hray = np.full(n + 1, NO_HORIZON)
     hstep = np.zeros(n + 1, np.int64)
     n_unsure = 0
+    heights = mvh.shape[0] > 0  # an empty mvh: visibility only
     bufs = np.empty((5, max(n, rows) + 1))
     e0, e1, wb, x, y = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]
     ib = np.empty(bufs.shape[1], np.int32)
@@ -490,7 +493,8 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
                                            radius_m, True, q, lo, count, r0, scale, hstep, window, line[lo:lo + count],
                                            x, y, vb[b, lo:lo + count], mb[b, lo:lo + count])
         if b == nb - 1:
-            _store_block(vb, mb, c0 + sign * i_first, sign, nb, i_first, r0, hs, m_first, extent, vis, mvh)
+            _store_block(vb, mb, c0 + sign * i_first, sign, nb, i_first, r0, hs, m_first, extent, heights, vis,
+                         mvh)
         if k_last >= 0:
             k_last = _rays_needed(_cells_within(row_y, row_xs, col_x, True, q, r0, hs, m_first, m_last, stop_m),
                                   m_first, i, n)
@@ -550,7 +554,8 @@ def lockstep_viewshed_serial(elev, void, row_y, row_xs, col_x, r0, c0, z0, targe
         walked += _octant(o, elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m,
                           unsure, window, rays_rows, rays_cols, certify, vis, mvh)
     vis[r0, c0] = 1
-    mvh[r0, c0] = 0.0
+    if mvh.shape[0] > 0:
+        mvh[r0, c0] = 0.0
     return walked
 
 
@@ -564,11 +569,12 @@ def lockstep_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, in
     elev float32 (rows, cols) with NaN on voids; void bool; frame arrays float64; cell_m the largest cell
     size (m); unsure: cells within unsure x (spread of the two rays either side) of the horizon are settled
     by their own sight line's samples within ``window`` grid lines of the rays' horizons (unsure 0: none).
-    Writes vis uint8 and mvh float32 in place. rays_rows / rays_cols: cast the rays of the N/S (E/W)
+    Writes vis uint8 and mvh float32 in place; an mvh of shape (0, 0) asks for visibility only (no heights
+    are written, nor the grid's pages touched). rays_rows / rays_cols: cast the rays of the N/S (E/W)
     octants as if the grid reached that many rows (columns) from the observer, so that a grid cut short by
     its edge gets the same rays, and answers, as a larger one (0: to the grid's own edge). certify
-    (``kernels/certify.py``): 0 the fast approximation above; VISIBILITY R3's visibility (mvh not written;
-    unsure/window unused); EVERYTHING R3's visibility and minimum visible height. The 8 octants (disjoint
+    (``kernels/certify.py``): 0 the fast approximation above; VISIBILITY R3's visibility (with an empty
+    mvh; unsure/window unused); EVERYTHING R3's visibility and minimum visible height. The 8 octants (disjoint
     cells) run on ``terrain.threads`` (numba.get_num_threads() threads; a numba prange here cost seconds
     more compilation on a cold start, for no speed). Returns how many cells took samples of their own.
     """
@@ -580,5 +586,6 @@ def lockstep_viewshed(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, in
 
     walked = run_all(run, _SLOW_FIRST)
     vis[r0, c0] = 1
-    mvh[r0, c0] = 0.0
+    if mvh.shape[0] > 0:
+        mvh[r0, c0] = 0.0
     return int(sum(walked))
