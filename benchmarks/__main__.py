@@ -60,6 +60,12 @@ def bench_single(quick: bool, work: Path) -> dict:
     t_fast = measure.repeat(lambda: terrain.viewshed(dem, 0.0, 0.0, **kw), reps)
     checked = terrain.viewshed(dem, 0.0, 0.0, method="checked", **kw)
     t_checked = measure.repeat(lambda: terrain.viewshed(dem, 0.0, 0.0, method="checked", **kw), 3)
+    # visibility only (heights=False): what GDAL's default mode computes
+    kv = dict(kw, heights=False)
+    fast_vis = terrain.viewshed(dem, 0.0, 0.0, **kv)
+    t_fast_vis = measure.repeat(lambda: terrain.viewshed(dem, 0.0, 0.0, **kv), reps)
+    checked_vis = terrain.viewshed(dem, 0.0, 0.0, method="checked", **kv)
+    t_checked_vis = measure.repeat(lambda: terrain.viewshed(dem, 0.0, 0.0, method="checked", **kv), 3)
     t0 = time.perf_counter()
     exact = terrain.viewshed(dem, 0.0, 0.0, method="exact", **kw)
     t_exact = time.perf_counter() - t0
@@ -74,6 +80,10 @@ def bench_single(quick: bool, work: Path) -> dict:
         "ours_checked": {**t_checked, "agreement_with_exact": _agree(checked.visible, exact.visible, inside),
                          "cells_walked": checked.stats["cells_walked"]},
         "ours_exact": {"median_s": t_exact, "min_s": t_exact, "runs": 1},
+        "ours_fast_visibility": {**t_fast_vis, "agreement_with_exact": _agree(fast_vis.visible, exact.visible, inside),
+                                 "same_as_with_heights": bool(np.array_equal(fast_vis.visible, fast.visible))},
+        "ours_checked_visibility": {**t_checked_vis,
+                                    "agreement_with_exact": _agree(checked_vis.visible, exact.visible, inside)},
         "fast_min_visible_height_abs_error_m": {
             "mean": float(np.nanmean(np.abs(fast.min_visible_height_m - exact.min_visible_height_m)[inside])),
             "p99": float(np.nanpercentile(np.abs(fast.min_visible_height_m - exact.min_visible_height_m)[inside], 99))},
@@ -95,6 +105,7 @@ def bench_single(quick: bool, work: Path) -> dict:
     before = numba.get_num_threads()
     numba.set_num_threads(1)
     out["ours_fast_1_thread"] = measure.repeat(lambda: terrain.viewshed(dem, 0.0, 0.0, **kw), reps)
+    out["ours_fast_visibility_1_thread"] = measure.repeat(lambda: terrain.viewshed(dem, 0.0, 0.0, **kv), reps)
     numba.set_num_threads(before)
     out["ours_fast"]["threads"] = before
     # cold starts and memory, each in a fresh interpreter
@@ -129,6 +140,10 @@ def bench_single(quick: bool, work: Path) -> dict:
         out["ratio_gdal_inprocess_over_ours_fast"] = out["gdal_inprocess"]["median_s"] / out["ours_fast"]["median_s"]
     out.update(_gdal_ctypes_peer(dem, exact.visible, inside, reps, out["ours_fast"]["median_s"],
                                  out["ours_fast_1_thread"]["median_s"]))
+    if "ratio_gdal_wheel_over_ours_fast" in out:  # the same GDAL run against our visibility-only runs
+        g = out["gdal_wheel_inprocess"]["median_s"]
+        out["ratio_gdal_wheel_over_ours_fast_visibility"] = g / out["ours_fast_visibility"]["median_s"]
+        out["ratio_gdal_wheel_over_ours_fast_visibility_1_thread"] = g / out["ours_fast_visibility_1_thread"]["median_s"]
     if peers.grass_version() is None:
         out["grass_r_viewshed"] = {"skipped": "GRASS not installed (apt-get install grass-core)"}
     else:

@@ -72,6 +72,17 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                       *([f"| terrain checked ({s['ours_fast'].get('threads', '?')} threads) | "
                          f"{_f(s['ours_checked']['median_s'])} | {_f(s['ours_checked']['min_s'])} | "
                          f"{_f(s['ours_checked']['agreement_with_exact'], '{:.5f}')} |"] if "ours_checked" in s else []),
+                      *([f"| terrain fast, visibility only (heights=False; {s['ours_fast'].get('threads', '?')} threads) | "
+                         f"{_f(s['ours_fast_visibility']['median_s'])} | {_f(s['ours_fast_visibility']['min_s'])} | "
+                         f"{_f(s['ours_fast_visibility']['agreement_with_exact'], '{:.5f}')} |",
+                         f"| terrain fast, visibility only (1 thread) | "
+                         f"{_f(s['ours_fast_visibility_1_thread']['median_s'])} | "
+                         f"{_f(s['ours_fast_visibility_1_thread']['min_s'])} | same |",
+                         f"| terrain checked, visibility only ({s['ours_fast'].get('threads', '?')} threads) | "
+                         f"{_f(s['ours_checked_visibility']['median_s'])} | "
+                         f"{_f(s['ours_checked_visibility']['min_s'])} | "
+                         f"{_f(s['ours_checked_visibility']['agreement_with_exact'], '{:.5f}')} |"]
+                        if "ours_fast_visibility" in s else []),
                       f"| terrain exact (R3) | {_f(s['ours_exact']['median_s'])} | {_f(s['ours_exact']['min_s'])} | 1 |"]
             for key, name, label in (
                     ("gdal_viewshed", "gdal_viewshed", "gdal_viewshed ({v})"),
@@ -89,6 +100,10 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                          f"**{s['ratio_gdal_wheel_over_ours_fast']:.2f}x** (1 thread of ours: "
                          f"{s['ratio_gdal_wheel_over_ours_fast_1_thread']:.2f}x); "
                          if "ratio_gdal_wheel_over_ours_fast" in s else "")
+                      + (f"the same GDAL run / terrain fast visibility only (the same output as GDAL's): "
+                         f"**{s['ratio_gdal_wheel_over_ours_fast_visibility']:.2f}x** (1 thread of ours: "
+                         f"{s['ratio_gdal_wheel_over_ours_fast_visibility_1_thread']:.2f}x); "
+                         if "ratio_gdal_wheel_over_ours_fast_visibility" in s else "")
                       + f"GRASS r.viewshed / terrain fast: **{_f(s.get('ratio_grass_over_ours_fast'), '{:.2f}')}x**",
                       f"- cold start, fresh process, empty numba cache: {_f(s['cold_empty_cache']['first_call_s'], '{:.2f}')} s "
                       f"(first call incl. compilation); warm numba cache: {_f(s['cold_warm_cache']['first_call_s'], '{:.2f}')} s",
