@@ -429,8 +429,9 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     """Lockstep R2 over an E (sign +1) or W (-1) octant, one column per step; cells m >= 0 (hs +1) or m < 0 (-1).
 
     A column's cells are a row apart in memory, so the octant works on blocks of BLOCK columns: their
-    elevations are copied into contiguous lines first (one cache line per row, not one per cell), settled
-    there, and written back a row at a time. Rays as in _octant_rows. Returns how many cells were UNSURE.
+    elevations are copied into contiguous lines first (a few cache lines and one page per row, not one per
+    cell), settled there, and written back a row at a time. Rays as in _octant_rows. Returns how many cells
+    were UNSURE.
     """
     rows, cols = elev.shape
     n_steps = cols - 1 - c0 if sign > 0 else c0
