@@ -300,16 +300,14 @@ def viewshed(
 
     horizon = np.zeros(constants.HORIZON_BINS)
     cell_area = win.cell_dx_m * win.cell_dy_m
-    vis_m2, disc_m2, n_void, fr, fc, far_m = stats.summarize(
-        vis, void, frame.row_y_m, frame.row_x_scale, frame.col_x, frame.row_conv, cell_area, radius,
-        constants.HORIZON_BINS, horizon,
-    )
     # Beyond ~57 cell diagonals every cell a bin's centre ray meets has its centre inside the bin, so the fold
-    # above already holds it: the ray walk is only needed nearer than that.
+    # already holds it: the ray walk (run beside the fold) is only needed nearer than that.
     diag = math.hypot(*win.mean_cell_size_m)
     near = 0.5 * diag / math.sin(math.pi / constants.HORIZON_BINS) + diag
-    stats.ray_horizon(vis, void, frame.row_y_m, frame.row_x_scale, frame.col_x, frame.row_conv, r0, c0,
-                      min(radius, near), 0.5 * float(min(win.mean_cell_size_m)), horizon)
+    vis_m2, disc_m2, n_void, fr, fc, far_m = stats.summarize(
+        vis, void, frame.row_y_m, frame.row_x_scale, frame.col_x, frame.row_conv, cell_area, radius,
+        constants.HORIZON_BINS, horizon, ray=(r0, c0, min(radius, near), 0.5 * float(min(win.mean_cell_size_m))),
+    )
     visible = mvh_full = None
     if grids and vis.shape == dem.shape:  # the window is the whole grid: hand the kernel's arrays over, no copies
         visible, mvh_full = vis.view(bool), mvh

@@ -165,7 +165,7 @@ def _reduce(vis_row, disc_row, void_row, far_row_m, far_row_c, hz_parts, horizon
     return visible_m2, disc_m2, n_void, far_r, far_c, far_m
 
 
-def summarize(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m, n_bins, horizon_m):
+def summarize(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m, n_bins, horizon_m, ray=None):
     """Visible and disc area (m^2), void cells in the disc, and the farthest visible cell.
 
     vis uint8 (rows, cols); cell_area_m2 float64 (rows,); writes horizon_m
@@ -173,7 +173,8 @@ def summarize(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m,
     on north, clockwise). Returns (visible_m2, disc_m2, n_void, far_row, far_col, far_m).
     Parts of the rows run on ``terrain.threads`` into per-row slots and per-part
     horizons, reduced in row order, so the result does not depend on the thread
-    count.
+    count. ray=(r0, c0, reach_m, step_m): also raise horizon_m by ``ray_horizon``
+    from the observer cell (r0, c0) out to reach_m, one more task on the pool.
     """
     rows = vis.shape[0]
     vis_row = np.zeros(rows)
@@ -185,13 +186,20 @@ def summarize(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m,
     n_parts = max(1, min(rows, PARTS_PER_THREAD * threads if threads > 1 else 1))
     bounds = np.linspace(0, rows, n_parts + 1).astype(np.int64)
     hz_parts = np.zeros((n_parts, int(n_bins)))
+    hz_ray = np.zeros(int(n_bins))
 
     def run(p):
+        if p < 0:
+            ray_horizon(vis, void, row_y, row_xs, col_x, row_conv, int(ray[0]), int(ray[1]), float(ray[2]),
+                        float(ray[3]), hz_ray)
+            return
         _summarize_rows(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, float(radius_m), int(bounds[p]),
                         int(bounds[p + 1]), hz_parts[p], vis_row, disc_row, void_row, far_row_m, far_row_c)
 
-    run_all(run, range(n_parts))
-    return _reduce(vis_row, disc_row, void_row, far_row_m, far_row_c, hz_parts, horizon_m)
+    run_all(run, ([-1] if ray is not None else []) + list(range(n_parts)))  # the ray walk, the longest, first
+    out = _reduce(vis_row, disc_row, void_row, far_row_m, far_row_c, hz_parts, horizon_m)
+    np.maximum(horizon_m, hz_ray, out=horizon_m)  # both are maxima: the same as raising after the fold
+    return out
 
 
 @njit(cache=True, nogil=True)
