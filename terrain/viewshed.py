@@ -308,17 +308,16 @@ def viewshed(
         vis, void, frame.row_y_m, frame.row_x_scale, frame.col_x, frame.row_conv, cell_area, radius,
         constants.HORIZON_BINS, horizon, ray=(r0, c0, min(radius, near), 0.5 * float(min(win.mean_cell_size_m))),
     )
-    visible = mvh_full = None
+    visible = mvh_full = None  # mvh_full stays None with heights=False, even where the exact kernel wrote one
     if grids and vis.shape == dem.shape:  # the window is the whole grid: hand the kernel's arrays over, no copies
-        visible, mvh_full = vis.view(bool), mvh
+        visible = vis.view(bool)
+        mvh_full = mvh if heights else None
     elif grids:
         visible = np.zeros(dem.shape, bool)
         visible[ra:rb, ca:cb] = vis.view(bool)
         if heights:
             mvh_full = np.full(dem.shape, np.nan, np.float32)
             mvh_full[ra:rb, ca:cb] = mvh
-    if not heights:
-        mvh_full = None
     obs_lon, obs_lat = dem.cell_center_lonlat(row, col)
     obs_x, obs_y = geodesy.apply_affine(dem.transform, col + 0.5, row + 0.5)
     far = None
