@@ -479,8 +479,10 @@ def test_fast_projected_fold_equals_the_general_fold():
     v_lin, m_lin, _, linear = _lockstep(dem, 61, 140, 6.0, 1.0, constants.FAST_UNSURE_FRACTION)
     v_gen, m_gen, _, nudged_linear = _lockstep(dem, 61, 140, 6.0, 1.0, constants.FAST_UNSURE_FRACTION, nudge_rows=1e-9)
     assert linear and not nudged_linear  # the two runs really take the two folds
-    assert np.mean(v_lin == v_gen) >= 0.9999  # only exact ties may round apart
-    np.testing.assert_allclose(m_lin, m_gen, atol=1e-3)
+    assert np.mean(v_lin == v_gen) >= 0.9999  # only near-ties may round apart
+    # the projected fold works in float32 (tangents to ~6e-8): a cell within that of its re-walk threshold can
+    # be re-walked in one run and not the other, moving its height by a few mm
+    np.testing.assert_allclose(m_lin, m_gen, atol=5e-3)
 
 
 def test_fast_does_not_depend_on_how_much_dem_is_loaded(pokrovsk_dem):

@@ -65,10 +65,23 @@ def _settle_cell(g, h, spread, x, y, z0, target_m, inv_2reff, radius_m, unsure):
     return code, (np.float32(np.nan) if out else np.float32(need))
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _decide(g, h, spread, x, y, z0, target_m, inv_2reff, radius_m, unsure):
+    """(vis code, distance m, curvature drop m) of one cell, as ``_settle_cell`` decides it but with the
+    gap scaled by the distance (g + target - drop - z0 - h d against unsure x spread x d): no division."""
+    d = math.sqrt(x * x + y * y)
+    drop = d * d * inv_2reff
+    out = (d > radius_m) | (g != g)  # g != g: void (NaN)
+    lift = g + target_m - drop - z0 - h * d  # h = -inf (no horizon): +inf
+    doubt = (abs(lift) <= unsure * spread * d) & (not out)
+    code = np.uint8(UNSURE) if doubt else np.uint8((lift >= 0.0) & (not out))
+    return code, d, drop
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
-def _settle(count, ground, hnear, spread, x, y, z0, target_m, inv_2reff, radius_m, unsure, vis, mvh):
-    """Visibility (vis 0/1, or UNSURE) and minimum visible height (mvh m; NaN beyond the radius or on voids) of
-    count cells.
+def _settle(count, ground, hnear, spread, x, y, z0, target_m, inv_2reff, radius_m, unsure, heights, vis, mvh):
+    """Visibility (vis 0/1, or UNSURE) and, if ``heights``, minimum visible height (mvh m; NaN beyond the
+    radius or on voids) of count cells.
 
     ground, x, y (m, east and north of the observer), hnear (horizon between the rays either side) and spread
     (how far those two rays' horizons differ) are per cell; vis and mvh may be grid slices. A cell whose target
@@ -76,11 +89,20 @@ def _settle(count, ground, hnear, spread, x, y, z0, target_m, inv_2reff, radius_
     side. Returns how many cells are UNSURE.
     """
     n_unsure = 0
+    if not heights:  # visibility only: no heights pass, nothing written to mvh
+        for j in range(count):
+            code, _, _ = _decide(ground[j], hnear[j], spread[j], x[j], y[j], z0, target_m, inv_2reff, radius_m,
+                                 unsure)
+            vis[j] = code
+            n_unsure += code == UNSURE
+        return n_unsure
     for j in range(count):
-        code, need = _settle_cell(ground[j], hnear[j], spread[j], x[j], y[j], z0, target_m, inv_2reff, radius_m,
-                                  unsure)
+        g = ground[j]
+        h = hnear[j]
+        code, d, drop = _decide(g, h, spread[j], x[j], y[j], z0, target_m, inv_2reff, radius_m, unsure)
         vis[j] = code
-        mvh[j] = need
+        need = max(z0 + h * d + drop - g, 0.0)  # h = -inf (no horizon): -inf -> 0
+        mvh[j] = np.float32(np.nan) if (d > radius_m) | (g != g) else np.float32(need)
         n_unsure += code == UNSURE
     return n_unsure
 
@@ -200,7 +222,7 @@ def _linear_rows(row_y, row_xs):
 @njit(cache=True, nogil=True, error_model="numpy")
 def _fold(k0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray, hstep, step):
     """Fold grid line ``step``'s gathered samples (buffer index k - k0) into rays k0..k_last's running horizons
-    (max tangent, hray) and the step where each was met (hstep).
+    (max tangent, hray float32) and the step where each was met (hstep).
 
     Terrain is linear between the two cells either side (as in R3); a sample on a cell (w = 0) uses that
     cell alone, and a void (NaN) never lifts a horizon.
@@ -214,41 +236,46 @@ def _fold(k0, k_last, e0, e1, wb, x, y, z0, inv_2reff, hray, hstep, step):
         h = hray[k]
         up = a > h
         hray[k] = a if up else h
-        hstep[k] = step if up else hstep[k]
+        hstep[k] = np.int32(step) if up else hstep[k]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _gather_z(line, minor0, hs, k_last, t, z, wt, ib):
     """Terrain (m) where rays 0..k_last cross a grid line (elevations ``line``; step fraction t = i / n; every
     sample inside the grid), linear between the two cells either side (a sample on a cell uses that cell
-    alone, so a void neighbour does not leak in); wt, ib: scratch. The positions are one vectorised pass,
-    the loads a scalar one."""
+    alone, so a void neighbour does not leak in); z, wt float32, ib: scratch. The positions are one
+    vectorised pass, the loads a scalar one."""
     lo_max = line.shape[0] - 2
     for k in range(k_last + 1):
         pos = minor0 + hs * (k * t)
         lo = min(np.int32(pos), lo_max)
         ib[k] = lo
-        wt[k] = pos - lo
+        wt[k] = np.float32(pos - lo)
+    one = np.float32(1.0)
     for k in range(k_last + 1):
         lo = np.uint64(ib[k])  # unsigned: no negative-index wraparound per load
         w = wt[k]
         e0 = line[lo]
         e1 = line[lo + np.uint64(1)]
-        z[k] = e0 * (1.0 - w) + e1 * w if w > 0.0 else e0 * 1.0
+        z[k] = e0 * (one - w) + e1 * w if w > np.float32(0.0) else e0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _fold_linear(k_last, z, inv_len, len_2reff, step, z0, hray, hstep):
     """``_fold`` on a grid whose rays have constant step lengths: ray k's sample on grid line ``step`` lies
     step x len_k from the observer, so its tangent is (z - z0) / (step len_k) - step len_k / (2 r_eff)
-    (inv_len = 1 / len_k, len_2reff = len_k / (2 r_eff)), with no square root or division per sample."""
-    inv_step = 1.0 / step
+    (inv_len = 1 / len_k, len_2reff = len_k / (2 r_eff)), with no square root or division per sample.
+    Float32 throughout (z, inv_len, len_2reff, hray): twice the vector width; tangents to ~6e-8, a few mm
+    of height at 50 km."""
+    inv_step = np.float32(1.0 / step)
+    z0f = np.float32(z0)
+    stepf = np.float32(step)
     for k in range(k_last + 1):
-        a = (z[k] - z0) * (inv_len[k] * inv_step) - step * len_2reff[k]
+        a = (z[k] - z0f) * (inv_len[k] * inv_step) - stepf * len_2reff[k]
         h = hray[k]
         up = a > h
         hray[k] = a if up else h
-        hstep[k] = step if up else hstep[k]
+        hstep[k] = np.int32(step) if up else hstep[k]
 
 
 @njit(cache=True, nogil=True)
@@ -335,8 +362,8 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     extent = cols - 1 - c0 if hs > 0 else c0
     if n_steps <= 0 or cols < 2:
         return 0
-    hray = np.full(n + 1, NO_HORIZON)
-    hstep = np.zeros(n + 1, np.int64)
+    hray = np.full(n + 1, NO_HORIZON, np.float32)
+    hstep = np.zeros(n + 1, np.int32)
     n_unsure = 0
     heights = mvh.shape[0] > 0  # an empty mvh: visibility only, heights go to a scratch line
     mscratch = np.empty(cols, np.float32)
@@ -347,6 +374,10 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     linear = _linear_rows(row_y, row_xs)
     inv_len, len_2reff = _ray_steps(n, row_y[1] - row_y[0], row_xs[0] * (col_x[1] - col_x[0]), inv_2reff)
     lens = 1.0 / inv_len
+    inv_len32 = inv_len.astype(np.float32)
+    len_2reff32 = len_2reff.astype(np.float32)
+    z32 = np.empty(bufs.shape[1], np.float32)
+    w32 = np.empty(bufs.shape[1], np.float32)
     m_first = 0 if hs > 0 else 1
     k_last = n  # a row without cells of this octant (m < 0, step 1) still feeds every ray
     for i in range(1, n_steps + 1):
@@ -372,7 +403,7 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             else:
                 _between_all(count, hray, lo, c0, scale, e0, e1, wb, ib)
                 if _settle(count, elev[q, lo:lo + count], e0, e1, x, y, z0, target_m, inv_2reff, radius_m, unsure,
-                           vis[q, lo:lo + count], mline):
+                           heights, vis[q, lo:lo + count], mline):
                     n_unsure += _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff,
                                                radius_m, False, q, lo, count, c0, scale, hstep, window,
                                                elev[q, lo:lo + count], x, y, vis[q, lo:lo + count], mline)
@@ -390,8 +421,8 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             fold_gaps(k_use, zc, zvc, loc, dc, 0.0, z0, inv_2reff, i, gu, gl, lines, ups, kept, over, ubuf)
             continue
         if linear:
-            _gather_z(elev[q], c0, hs, k_in, i / n, e0, e1, ib)
-            _fold_linear(k_in, e0, inv_len, len_2reff, i, z0, hray, hstep)
+            _gather_z(elev[q], c0, hs, k_in, i / n, z32, w32, ib)
+            _fold_linear(k_in, z32, inv_len32, len_2reff32, i, z0, hray, hstep)
             k_first = k_in + 1
         else:
             k_first = 0
@@ -440,8 +471,8 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     m_first = 0 if hs > 0 else 1
     if n_steps <= 0 or rows < 2 or extent < m_first:
         return 0
-    hray = np.full(n + 1, NO_HORIZON)
-    hstep = np.zeros(n + 1, np.int64)
+    hray = np.full(n + 1, NO_HORIZON, np.float32)
+    hstep = np.zeros(n + 1, np.int32)
     n_unsure = 0
     heights = mvh.shape[0] > 0  # an empty mvh: visibility only
     bufs = np.empty((5, max(n, rows) + 1))
@@ -454,6 +485,10 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     linear_rows = _linear_rows(row_y, row_xs)
     inv_len, len_2reff = _ray_steps(n, row_xs[0] * (col_x[1] - col_x[0]), row_y[1] - row_y[0], inv_2reff)
     lens = 1.0 / inv_len
+    inv_len32 = inv_len.astype(np.float32)
+    len_2reff32 = len_2reff.astype(np.float32)
+    z32 = np.empty(bufs.shape[1], np.float32)
+    w32 = np.empty(bufs.shape[1], np.float32)
     eps_d = 0.0 if linear_rows else distance_slack(row_xs)  # a row's distance is monotone; a column's not quite
     k_last = n
     i_first = 1
@@ -488,7 +523,7 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
                                      kept, over, e0, e1, wb, vb[b, lo:lo + count])
         else:
             _between_all(count, hray, lo, r0, scale, e0, wb, e1, ib)
-            if _settle(count, line[lo:lo + count], e0, wb, x, y, z0, target_m, inv_2reff, radius_m, unsure,
+            if _settle(count, line[lo:lo + count], e0, wb, x, y, z0, target_m, inv_2reff, radius_m, unsure, heights,
                        vb[b, lo:lo + count], mb[b, lo:lo + count]):
                 n_unsure += _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff,
                                            radius_m, True, q, lo, count, r0, scale, hstep, window, line[lo:lo + count],
@@ -510,8 +545,8 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             fold_gaps(k_use, zc, zvc, loc, dc, eps_d, z0, inv_2reff, i, gu, gl, lines, ups, kept, over, ubuf)
             continue
         if linear_rows:
-            _gather_z(line, r0, hs, k_in, i / n, e0, e1, ib)
-            _fold_linear(k_in, e0, inv_len, len_2reff, i, z0, hray, hstep)
+            _gather_z(line, r0, hs, k_in, i / n, z32, w32, ib)
+            _fold_linear(k_in, z32, inv_len32, len_2reff32, i, z0, hray, hstep)
             k_first = k_in + 1
         else:
             k_first = 0
