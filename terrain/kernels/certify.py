@@ -38,11 +38,12 @@ SLACK = 1e-9  # tangent units added to every bound (1e-5 m at 10 km): far above 
 
 @njit(cache=True, nogil=True)
 def gap_state(n):
-    """Per-gap state for n + 1 rays: gu, gl (running bounds), lines and their U (n x CAP), counts, overflow,
+    """Per-gap state for n + 1 rays: gu, gl (running bounds), lines and their U (n x CAP, and a spare
+    column for ``fold_gaps``' branch-free appends), counts, overflow,
     a scratch line (n); and the rays' sample buffers (n + 1): terrain, the cell beside it, distance, and the
     cell before it (``fold_gaps``'s z, zv, d, lo)."""
     samples = np.empty((3, n + 1))
-    return (np.full(n, NO_HORIZON), np.full(n, NO_HORIZON), np.empty((n, CAP), np.int32), np.empty((n, CAP)),
+    return (np.full(n, NO_HORIZON), np.full(n, NO_HORIZON), np.empty((n, CAP + 1), np.int32), np.empty((n, CAP + 1)),
             np.zeros(n, np.int32), np.zeros(n, np.bool_), np.empty(n), samples[0], samples[1], samples[2],
             np.empty(n + 1, np.int64))
 
@@ -66,7 +67,8 @@ def fold_gaps(k_last, z, zv, lo, d, eps_d, z0, inv_2reff, step, gu, gl, lines, u
     z, d: each ray's terrain sample (m, NaN on voids) and distance (m); lo: the cell before each sample; zv:
     the cell centre next to ray k's sample on the side of ray k + 1 (it lies between the two samples iff
     the two rays' cells differ); eps_d: relative distance slack (``distance_slack``); u: scratch (the
-    line's upper bounds). The bounds are one branch-free pass (vectorised); the few lines to keep, a second.
+    line's upper bounds). The bounds are one branch-free pass (vectorised); the appends to the lists a
+    second, also branch-free (a full list is compacted after it).
     """
     for k in range(k_last):
         za = z[k]
@@ -86,29 +88,34 @@ def fold_gaps(k_last, z, zv, lo, d, eps_d, z0, inv_2reff, step, gu, gl, lines, u
         gl[k] = g
         gu[k] = max(gu[k], up)
         u[k] = up
-    for k in range(k_last):
-        if u[k] > gl[k] and not overflow[k]:
-            _keep(k, step, u[k], gl[k], lines, ups, count, overflow)
+    full = False
+    for k in range(k_last):  # append the line to every gap's list, counted only where kept: no branch per gap
+        c = count[k]  # <= CAP: slot CAP is spare, where a full list's new line waits for _compact
+        keep = (u[k] > gl[k]) & (not overflow[k])
+        lines[k, c] = step
+        ups[k, c] = u[k]
+        count[k] = c + keep
+        full |= c + keep > CAP
+    if full:
+        for k in range(k_last):
+            if count[k] > CAP:
+                _compact(k, gl[k], lines, ups, count, overflow)
 
 
 @njit(cache=True, nogil=True)
-def _keep(k, step, u, g, lines, ups, count, overflow):
-    """Add line ``step`` (bound u) to gap k's list, first dropping entries at or below g if it is full."""
-    c = count[k]
-    if c == CAP:
-        c = 0
-        for e in range(CAP):
-            if ups[k, e] > g:
-                lines[k, c] = lines[k, e]
-                ups[k, c] = ups[k, e]
-                c += 1
-        if c == CAP:
-            overflow[k] = True
-            count[k] = c
-            return
-    lines[k, c] = step
-    ups[k, c] = u
-    count[k] = c + 1
+def _compact(k, g, lines, ups, count, overflow):
+    """Gap k's list holds CAP + 1 lines (the last just added, with U > g): drop those at or below g; if none
+    goes, keep the first CAP and mark the gap overflowed (its cells then take the full R3 walk)."""
+    c = 0
+    for e in range(CAP + 1):
+        if ups[k, e] > g:
+            lines[k, c] = lines[k, e]
+            ups[k, c] = ups[k, e]
+            c += 1
+    if c == CAP + 1:
+        overflow[k] = True
+        c = CAP
+    count[k] = c
 
 
 @njit(cache=True, nogil=True)

@@ -301,11 +301,20 @@ def _gather_certified(line, row_y, row_xs, col_x, major_is_col, linear_rows, q, 
     grid edge are clamped to it. Rays 0..k_lin are inside the grid on a grid with constant ray steps (lens,
     m): d = step x lens; the others take their offsets from ``_gather_row`` / ``_gather_col`` (column
     coordinate x_q), with e0, e1, wb, x, y as their scratch."""
+    top = line.shape[0] - 1.0  # positions and weights as _clamped_sample's, one vectorised pass (wb: scratch)
+    lo_max = line.shape[0] - 2
     for k in range(k_last + 1):
-        _, lo, a, b, w = _clamped_sample(line, minor0, hs, k, t)
+        pos = min(max(minor0 + hs * (k * t), 0.0), top)
+        lo = min(np.int64(pos), lo_max)
+        lo_k[k] = lo
+        wb[k] = pos - lo
+    for k in range(k_last + 1):  # the loads, a scalar pass with unsigned indices
+        lo = np.uint64(lo_k[k])
+        a = line[lo]
+        b = line[lo + np.uint64(1)]
+        w = wb[k]
         z[k] = a * (1.0 - w) + b * w if w > 0.0 else a * 1.0
         zv[k] = b if hs > 0 else a
-        lo_k[k] = lo
     for k in range(k_lin + 1):
         d[k] = step * lens[k]
     if k_lin >= k_last:
