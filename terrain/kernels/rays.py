@@ -52,30 +52,29 @@ UNSURE = 2  # vis code of a cell the rays either side disagree about; settled by
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _settle_cell(g, h, spread, x, y, z0, target_m, inv_2reff, radius_m, unsure):
-    """(vis code, minimum visible height m) of one cell: ground g (m, NaN on a void) at (x, y) (m, east and
-    north of the observer), horizon h (tangent) with its spread; see ``_settle``."""
+def _settle_walked(g, h, x, y, z0, target_m, inv_2reff, radius_m):
+    """(vis 0/1, minimum visible height m) of a cell whose own sight line gave its horizon h (tangent): ground
+    g (m, NaN on a void) at (x, y) (m, east and north of the observer), decided as R3 decides it."""
     d = math.sqrt(x * x + y * y)
     drop = d * d * inv_2reff
     need = max(z0 + h * d + drop - g, 0.0)  # h = -inf (no horizon): -inf -> 0
     out = (d > radius_m) | (g != g)  # g != g: void (NaN)
-    gap = (g + target_m - drop - z0) / d - h
-    doubt = (abs(gap) <= unsure * spread) & (not out)
-    code = np.uint8(UNSURE) if doubt else np.uint8((gap >= 0.0) & (not out))
-    return code, (np.float32(np.nan) if out else np.float32(need))
+    seen = ((g + target_m - drop - z0) / d >= h) & (not out)
+    return np.uint8(seen), (np.float32(np.nan) if out else np.float32(need))
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _decide(g, h, spread, x, y, z0, target_m, inv_2reff, radius_m, unsure):
-    """(vis code, distance m, curvature drop m) of one cell, as ``_settle_cell`` decides it but with the
-    gap scaled by the distance (g + target - drop - z0 - h d against unsure x spread x d): no division."""
+    """(vis code, distance m, curvature drop m, beyond the radius or void) of one cell (see ``_settle``), with
+    the gap to the horizon scaled by the distance (g + target - drop - z0 - h d against unsure x spread x d):
+    no division."""
     d = math.sqrt(x * x + y * y)
     drop = d * d * inv_2reff
     out = (d > radius_m) | (g != g)  # g != g: void (NaN)
     lift = g + target_m - drop - z0 - h * d  # h = -inf (no horizon): +inf
     doubt = (abs(lift) <= unsure * spread * d) & (not out)
     code = np.uint8(UNSURE) if doubt else np.uint8((lift >= 0.0) & (not out))
-    return code, d, drop
+    return code, d, drop, out
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -91,18 +90,18 @@ def _settle(count, ground, hnear, spread, x, y, z0, target_m, inv_2reff, radius_
     n_unsure = 0
     if not heights:  # visibility only: no heights pass, nothing written to mvh
         for j in range(count):
-            code, _, _ = _decide(ground[j], hnear[j], spread[j], x[j], y[j], z0, target_m, inv_2reff, radius_m,
-                                 unsure)
+            code, _, _, _ = _decide(ground[j], hnear[j], spread[j], x[j], y[j], z0, target_m, inv_2reff,
+                                    radius_m, unsure)
             vis[j] = code
             n_unsure += code == UNSURE
         return n_unsure
     for j in range(count):
         g = ground[j]
         h = hnear[j]
-        code, d, drop = _decide(g, h, spread[j], x[j], y[j], z0, target_m, inv_2reff, radius_m, unsure)
+        code, d, drop, out = _decide(g, h, spread[j], x[j], y[j], z0, target_m, inv_2reff, radius_m, unsure)
         vis[j] = code
         need = max(z0 + h * d + drop - g, 0.0)  # h = -inf (no horizon): -inf -> 0
-        mvh[j] = np.float32(np.nan) if (d > radius_m) | (g != g) else np.float32(need)
+        mvh[j] = np.float32(np.nan) if out else np.float32(need)
         n_unsure += code == UNSURE
     return n_unsure
 
@@ -353,8 +352,7 @@ def _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2
                                  sa + window),
                     horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sb - window,
                                  sb + window))
-        # spread x unsure < 0: never UNSURE again
-        vis[j], mvh[j] = _settle_cell(ground[j], h, 1.0, x[j], y[j], z0, target_m, inv_2reff, radius_m, -1.0)
+        vis[j], mvh[j] = _settle_walked(ground[j], h, x[j], y[j], z0, target_m, inv_2reff, radius_m)
         n_unsure += 1
     return n_unsure
 
@@ -374,7 +372,7 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     hray = np.full(n + 1, NO_HORIZON, np.float32)
     hstep = np.zeros(n + 1, np.int32)
     n_unsure = 0
-    heights = mvh.shape[0] > 0  # an empty mvh: visibility only, heights go to a scratch line
+    heights = mvh.shape[0] > 0  # an empty mvh: visibility only (re-walked cells' heights go to a scratch line)
     mscratch = np.empty(cols, np.float32)
     bufs = np.empty((5, max(n, cols) + 1))
     e0, e1, wb, x, y = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]
