@@ -39,6 +39,7 @@ from numba import njit
 
 from ..threads import run_all
 from .certify import EVERYTHING, distance_slack, fold_gaps, gap_state, settle_exact, settle_exact_all
+from .geometry import elevation_angle
 from .los import NO_HORIZON, horizon_over
 
 BLOCK = 64  # columns an E/W octant loads, settles and writes back together (fewer pages touched per cell)
@@ -56,10 +57,9 @@ def _settle_walked(g, h, x, y, z0, target_m, inv_2reff, radius_m):
     """(vis 0/1, minimum visible height m) of a cell whose own sight line gave its horizon h (tangent): ground
     g (m, NaN on a void) at (x, y) (m, east and north of the observer), decided as R3 decides it."""
     d = math.sqrt(x * x + y * y)
-    drop = d * d * inv_2reff
-    need = max(z0 + h * d + drop - g, 0.0)  # h = -inf (no horizon): -inf -> 0
+    need = max(z0 + h * d + d * d * inv_2reff - g, 0.0)  # h = -inf (no horizon): -inf -> 0
     out = (d > radius_m) | (g != g)  # g != g: void (NaN)
-    seen = ((g + target_m - drop - z0) / d >= h) & (not out)
+    seen = (elevation_angle(g + target_m, d, z0, inv_2reff) >= h) & (not out)
     return np.uint8(seen), (np.float32(np.nan) if out else np.float32(need))
 
 
@@ -170,9 +170,16 @@ def _rays_needed(n_in, m_first, i, n):
 def _clamped_sample(line, minor0, hs, k, t):
     """Where ray k crosses a grid line (elevations ``line``; step fraction t = i / n), clamped to the grid:
     (position, index of the cell before it, that cell's and the next one's elevation, weight of the next)."""
-    pos = min(max(minor0 + hs * (k * t), 0.0), line.shape[0] - 1.0)
-    lo = min(int(pos), line.shape[0] - 2)
+    pos, lo = _clamped_position(line.shape[0], minor0, hs, k, t)
     return pos, lo, line[lo], line[lo + 1], pos - lo
+
+
+@njit(cache=True, nogil=True)
+def _clamped_position(size, minor0, hs, k, t):
+    """Where ray k crosses a grid line of ``size`` cells (step fraction t = i / n), clamped to the line:
+    (position, index of the cell before it, at most size - 2)."""
+    pos = min(max(minor0 + hs * (k * t), 0.0), size - 1.0)
+    return pos, min(int(pos), size - 2)
 
 
 @njit(cache=True, nogil=True)
@@ -279,16 +286,20 @@ def _fold_linear(k_last, z, inv_len, len_2reff, step, z0, hray, hstep):
 
 @njit(cache=True, nogil=True)
 def _ray_steps(n, dmaj_m, dmin_m, inv_2reff):
-    """1 / len_k and len_k / (2 r_eff) of rays k = 0..n (minor slope k / n) on a grid with steps of dmaj_m
-    along the major axis and dmin_m along the minor one (m)."""
-    inv_len = np.empty(n + 1)
-    len_2reff = np.empty(n + 1)
+    """Step lengths of rays k = 0..n (minor slope k / n) on a grid with steps of dmaj_m along the major axis
+    and dmin_m along the minor one (m): 1 / len_k and len_k / (2 r_eff) in float32 (``_fold_linear``), and
+    len_k (m, as 1 / (1 / len_k): ``_gather_certified``)."""
+    inv_len = np.empty(n + 1, np.float32)
+    len_2reff = np.empty(n + 1, np.float32)
+    lens = np.empty(n + 1)
     for k in range(n + 1):
         m = dmin_m * k / n
         length = math.sqrt(dmaj_m * dmaj_m + m * m)
-        inv_len[k] = 1.0 / length
+        inv = 1.0 / length
+        inv_len[k] = inv
         len_2reff[k] = length * inv_2reff
-    return inv_len, len_2reff
+        lens[k] = 1.0 / inv
+    return inv_len, len_2reff, lens
 
 
 @njit(cache=True, nogil=True)
@@ -300,11 +311,8 @@ def _gather_certified(line, row_y, row_xs, col_x, major_is_col, linear_rows, q, 
     grid edge are clamped to it. Rays 0..k_lin are inside the grid on a grid with constant ray steps (lens,
     m): d = step x lens; the others take their offsets from ``_gather_row`` / ``_gather_col`` (column
     coordinate x_q), with e0, e1, wb, x, y as their scratch."""
-    top = line.shape[0] - 1.0  # positions and weights as _clamped_sample's, one vectorised pass (wb: scratch)
-    lo_max = line.shape[0] - 2
-    for k in range(k_last + 1):
-        pos = min(max(minor0 + hs * (k * t), 0.0), top)
-        lo = min(np.int64(pos), lo_max)
+    for k in range(k_last + 1):  # positions and weights, one vectorised pass (wb: scratch)
+        pos, lo = _clamped_position(line.shape[0], minor0, hs, k, t)
         lo_k[k] = lo
         wb[k] = pos - lo
     for k in range(k_last + 1):  # the loads, a scalar pass with unsigned indices
@@ -379,10 +387,7 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     ib = np.empty(bufs.shape[1], np.int32)
     gu, gl, lines, ups, kept, over, ubuf, zc, zvc, dc, loc = gap_state(n if certify else 1)
     linear = _linear_rows(row_y, row_xs)
-    inv_len, len_2reff = _ray_steps(n, row_y[1] - row_y[0], row_xs[0] * (col_x[1] - col_x[0]), inv_2reff)
-    lens = 1.0 / inv_len
-    inv_len32 = inv_len.astype(np.float32)
-    len_2reff32 = len_2reff.astype(np.float32)
+    inv_len, len_2reff, lens = _ray_steps(n, row_y[1] - row_y[0], row_xs[0] * (col_x[1] - col_x[0]), inv_2reff)
     z32 = np.empty(bufs.shape[1], np.float32)
     w32 = np.empty(bufs.shape[1], np.float32)
     m_first = 0 if hs > 0 else 1
@@ -429,7 +434,7 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             continue
         if linear:
             _gather_z(elev[q], c0, hs, k_in, i / n, z32, w32, ib)
-            _fold_linear(k_in, z32, inv_len32, len_2reff32, i, z0, hray, hstep)
+            _fold_linear(k_in, z32, inv_len, len_2reff, i, z0, hray, hstep)
             k_first = k_in + 1
         else:
             k_first = 0
@@ -490,10 +495,7 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     vb = np.empty((BLOCK, rows), np.uint8)
     mb = np.empty((BLOCK, rows), np.float32)
     linear_rows = _linear_rows(row_y, row_xs)
-    inv_len, len_2reff = _ray_steps(n, row_xs[0] * (col_x[1] - col_x[0]), row_y[1] - row_y[0], inv_2reff)
-    lens = 1.0 / inv_len
-    inv_len32 = inv_len.astype(np.float32)
-    len_2reff32 = len_2reff.astype(np.float32)
+    inv_len, len_2reff, lens = _ray_steps(n, row_xs[0] * (col_x[1] - col_x[0]), row_y[1] - row_y[0], inv_2reff)
     z32 = np.empty(bufs.shape[1], np.float32)
     w32 = np.empty(bufs.shape[1], np.float32)
     eps_d = 0.0 if linear_rows else distance_slack(row_xs)  # a row's distance is monotone; a column's not quite
@@ -553,7 +555,7 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             continue
         if linear_rows:
             _gather_z(line, r0, hs, k_in, i / n, z32, w32, ib)
-            _fold_linear(k_in, z32, inv_len32, len_2reff32, i, z0, hray, hstep)
+            _fold_linear(k_in, z32, inv_len, len_2reff, i, z0, hray, hstep)
             k_first = k_in + 1
         else:
             k_first = 0
