@@ -9,6 +9,7 @@ from numba import njit
 from ..threads import run_all
 
 PARTS_PER_THREAD = 4  # row parts per thread in summarize (each keeps its own per-azimuth horizon)
+CHUNK = 32  # cells of a row summarize tests and bins together
 BIN_EDGE_MARGIN = 1e-3  # bins (1e-3 of 1 degree = 1.7e-5 rad > the 1.2e-5 rad error of _atan2_approx)
 
 
@@ -57,44 +58,78 @@ def _count_row(vis, void):
     return float(n_vis), n_void
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _atan2_approx(x, y):
     """atan2(x, y) (rad; azimuth of east offset x, north offset y) to within 1.2e-5 rad (Abramowitz & Stegun
-    4.4.49 on the reduced argument), several times cheaper than libm's."""
+    4.4.49 on the reduced argument), several times cheaper than libm's; branch-free, so a loop over cells
+    vectorises."""
     ax = abs(x)
     ay = abs(y)
     big = max(ax, ay)
-    if big == 0.0:
-        return 0.0
     t = min(ax, ay) / big
+    t = 0.0 if big == 0.0 else t  # the origin: 0
     t2 = t * t
     a = t * (0.9998660 + t2 * (-0.3302995 + t2 * (0.1801410 + t2 * (-0.0851330 + t2 * 0.0208351))))
-    if ax > ay:
-        a = 0.5 * math.pi - a
-    if y < 0.0:
-        a = math.pi - a
+    a = 0.5 * math.pi - a if ax > ay else a
+    a = math.pi - a if y < 0.0 else a
     return -a if x < 0.0 else a
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _azimuth_bin(atan2_xy, conv_rad, n_bins, margin):
     """Bin (0..n_bins-1, bin 0 centred on north) of azimuth atan2_xy - conv_rad; -1 if the azimuth is within
-    margin (bins) of a bin edge (margin < 0: never)."""
+    margin (bins) of a bin edge (margin < 0: never). Branch-free."""
     two_pi = 2.0 * math.pi
     az = atan2_xy - conv_rad  # in (-pi - conv, pi + conv]
     az = az + two_pi if az < 0.0 else (az - two_pi if az >= two_pi else az)
     u = az / two_pi * n_bins + 0.5
-    k = int(u)  # u >= 0, so int() is floor
+    k = np.int64(u)  # u >= 0, so the conversion is floor
     f = u - k
-    if f < margin or f > 1.0 - margin:
-        return -1
-    return k - n_bins if k >= n_bins else k
+    k = k - n_bins if k >= n_bins else k
+    return np.int64(-1) if (f < margin) | (f > 1.0 - margin) else k
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _chunk_bins(v, vd, cx, y, xs, conv, n_bins, kb, db):
+    """A run of a row's cells (vis v, void vd, column coordinates cx, all indexed from 0) in one branch-free
+    pass: the azimuth bin of each (kb; -1 within BIN_EDGE_MARGIN of an edge) and its distance (db, m; -1
+    where not visible). Returns (first and last bin of the visible cells at a distance > 0, any of them near
+    an edge, farthest visible distance).
+
+    Along a row the distance only grows away from the observer's column, so the farthest visible cell is
+    the first or the last visible one (a float max over the run would not vectorise; index min/max do)."""
+    n = v.shape[0]
+    k_lo = n_bins
+    k_hi = -1
+    edge = False
+    i_first = n
+    i_last = -1
+    for i in range(n):
+        x = xs * cx[i]
+        d = math.sqrt(x * x + y * y)
+        k = _azimuth_bin(_atan2_approx(x, y), conv * cx[i], n_bins, BIN_EDGE_MARGIN)
+        seen = (v[i] != 0) & ~vd[i]
+        kb[i] = k
+        db[i] = d if seen else -1.0
+        i_first = min(i_first, i if seen else n)
+        i_last = max(i_last, i if seen else -1)
+        lifts = seen & (d > 0.0)
+        k_lo = min(k_lo, k if lifts else n_bins)
+        k_hi = max(k_hi, k if lifts else -1)
+        edge |= lifts & (k < 0)
+    far = -1.0 if i_last < 0 else max(db[i_first], db[i_last])
+    return k_lo, k_hi, edge, far
 
 
 @njit(cache=True, nogil=True)
-def _summarize_row(vis, void, y, xs, conv, col_x, radius_m, n_bins, hz):
+def _summarize_row(vis, void, y, xs, conv, col_x, radius_m, n_bins, hz, kb, db):
     """One row: visible and in-disc cell counts, void cells in the disc, farthest visible cell (distance m,
-    column; -1, -1 if none); folds the row's visible cells into hz, the farthest per azimuth bin."""
+    column; -1, -1 if none); folds the row's visible cells into hz, the farthest per azimuth bin. kb, db:
+    scratch of CHUNK entries.
+
+    The disc's cells go by runs of CHUNK: a run with no visible cell is skipped with one vectorised test;
+    the others are binned in one branch-free pass, and where all their visible cells fall in one bin (a bin
+    is ~d / 57 m wide, so almost always) only their farthest is folded into it."""
     a, b = _disc_span(y, xs, col_x, radius_m)
     # the disc's cells as slices indexed from 0: a loop from a signed start (a) would check every index for
     # wraparound and not vectorise
@@ -106,27 +141,34 @@ def _summarize_row(vis, void, y, xs, conv, col_x, radius_m, n_bins, hz):
     far_c = -1
     if n_vis == 0.0:
         return n_vis, b - a, n_void, far_m, far_c
-    for j0 in range(0, b - a, 32):  # skip runs of 32 hidden cells with one vectorised test
-        j1 = min(j0 + 32, b - a)
+    for j0 in range(0, b - a, CHUNK):
+        j1 = min(j0 + CHUNK, b - a)
         any_vis = 0
         for j in range(j0, j1):
             any_vis |= v[np.uint64(j)]
         if any_vis == 0:
             continue
-        for j in range(j0, j1):
-            if v[j] == 0 or vd[j]:
+        k_lo, k_hi, edge, far = _chunk_bins(v[j0:j1], vd[j0:j1], cx[j0:j1], y, xs, conv, n_bins, kb, db)
+        if far > far_m:  # the first cell at that distance, as a cell-by-cell scan finds it
+            for i in range(j1 - j0):
+                if db[i] == far:
+                    far_m = far
+                    far_c = a + j0 + i
+                    break
+        if k_lo == k_hi and not edge:
+            if far > hz[k_lo]:
+                hz[k_lo] = far
+            continue
+        for i in range(j1 - j0):
+            d = db[i]
+            if d <= 0.0:  # hidden, void, or the observer's own cell
                 continue
-            x = xs * cx[j]
-            d = math.sqrt(x * x + y * y)
-            if d > far_m:
-                far_m = d
-                far_c = a + j
-            if d > 0.0:
-                k = _azimuth_bin(_atan2_approx(x, y), conv * cx[j], n_bins, BIN_EDGE_MARGIN)
-                if k < 0:  # within the approximation's error of a bin edge: decide with the exact atan2
-                    k = _azimuth_bin(math.atan2(x, y), conv * cx[j], n_bins, -1.0)
-                if d > hz[k]:
-                    hz[k] = d
+            k = kb[i]
+            if k < 0:  # within the approximation's error of a bin edge: decide with the exact atan2
+                j = j0 + i
+                k = _azimuth_bin(math.atan2(xs * cx[j], y), conv * cx[j], n_bins, -1.0)
+            if d > hz[k]:
+                hz[k] = d
     return n_vis, b - a, n_void, far_m, far_c
 
 
@@ -134,9 +176,11 @@ def _summarize_row(vis, void, y, xs, conv, col_x, radius_m, n_bins, hz):
 def _summarize_rows(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m, r_start, r_end, hz, vis_row,
                     disc_row, void_row, far_row_m, far_row_c):
     """Rows r_start..r_end - 1 into their per-row slots (areas m^2, void count, farthest visible cell) and hz."""
+    kb = np.empty(CHUNK, np.int64)
+    db = np.empty(CHUNK)
     for r in range(r_start, r_end):
         n_vis, n_disc, void_row[r], far_row_m[r], far_row_c[r] = _summarize_row(
-            vis[r], void[r], row_y[r], row_xs[r], row_conv[r], col_x, radius_m, hz.shape[0], hz)
+            vis[r], void[r], row_y[r], row_xs[r], row_conv[r], col_x, radius_m, hz.shape[0], hz, kb, db)
         vis_row[r] = n_vis * cell_area_m2[r]
         disc_row[r] = n_disc * cell_area_m2[r]
 
