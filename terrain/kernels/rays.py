@@ -57,10 +57,17 @@ def _settle_walked(g, h, x, y, z0, target_m, inv_2reff, radius_m):
     """(vis 0/1, minimum visible height m) of a cell whose own sight line gave its horizon h (tangent): ground
     g (m, NaN on a void) at (x, y) (m, east and north of the observer), decided as R3 decides it."""
     d = math.sqrt(x * x + y * y)
-    need = max(z0 + h * d + d * d * inv_2reff - g, 0.0)  # h = -inf (no horizon): -inf -> 0
     out = (d > radius_m) | (g != g)  # g != g: void (NaN)
     seen = (elevation_angle(g + target_m, d, z0, inv_2reff) >= h) & (not out)
-    return np.uint8(seen), (np.float32(np.nan) if out else np.float32(need))
+    return np.uint8(seen), _height_needed(g, h, d, d * d * inv_2reff, z0, out)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _height_needed(g, h, d, drop, z0, out):
+    """Minimum visible height (m above ground g, float32; NaN where ``out``) of a cell at distance d (m, curvature
+    drop m) under horizon h (tangent) from the eye at z0."""
+    need = max(z0 + h * d + drop - g, 0.0)  # h = -inf (no horizon): -inf -> 0
+    return np.float32(np.nan) if out else np.float32(need)
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -100,8 +107,7 @@ def _settle(count, ground, hnear, spread, x, y, z0, target_m, inv_2reff, radius_
         h = hnear[j]
         code, d, drop, out = _decide(g, h, spread[j], x[j], y[j], z0, target_m, inv_2reff, radius_m, unsure)
         vis[j] = code
-        need = max(z0 + h * d + drop - g, 0.0)  # h = -inf (no horizon): -inf -> 0
-        mvh[j] = np.float32(np.nan) if out else np.float32(need)
+        mvh[j] = _height_needed(g, h, d, drop, z0, out)
         n_unsure += code == UNSURE
     return n_unsure
 
