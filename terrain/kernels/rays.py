@@ -374,6 +374,15 @@ def _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2
 
 
 @njit(cache=True, nogil=True)
+def _scratch32(size):
+    """An octant's float32 scratch lines of ``size``: the rays' terrain and weights (``_gather_z``; the weights
+    line is also ``_between_all``'s cell weights, read before the rays are gathered) and the cells' horizons
+    and spreads (``_between_all``, ``_settle``)."""
+    lines = np.empty((4, size), np.float32)
+    return lines[0], lines[1], lines[2], lines[3]
+
+
+@njit(cache=True, nogil=True)
 def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, stop_m, unsure,
                  window, sign, hs, n_rays, certify, vis, mvh):
     """Lockstep R2 over an S (sign +1) or N (-1) octant, one row per step; cells m >= 0 (hs +1) or m < 0 (-1).
@@ -396,9 +405,7 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     gu, gl, lines, ups, kept, over, ubuf, zc, zvc, dc, loc = gap_state(n if certify else 1)
     linear = _linear_rows(row_y, row_xs)
     inv_len, len_2reff, lens = _ray_steps(n, row_y[1] - row_y[0], row_xs[0] * (col_x[1] - col_x[0]), inv_2reff)
-    z32 = np.empty(bufs.shape[1], np.float32)
-    w32 = np.empty(bufs.shape[1], np.float32)
-    hb, sb = np.empty(bufs.shape[1], np.float32), np.empty(bufs.shape[1], np.float32)  # _between_all's h, spread
+    z32, w32, hb, sb = _scratch32(bufs.shape[1])
     m_first = 0 if hs > 0 else 1
     k_last = n  # a row without cells of this octant (m < 0, step 1) still feeds every ray
     for i in range(1, n_steps + 1):
@@ -505,9 +512,7 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
     mb = np.empty((BLOCK, rows), np.float32)
     linear_rows = _linear_rows(row_y, row_xs)
     inv_len, len_2reff, lens = _ray_steps(n, row_xs[0] * (col_x[1] - col_x[0]), row_y[1] - row_y[0], inv_2reff)
-    z32 = np.empty(bufs.shape[1], np.float32)
-    w32 = np.empty(bufs.shape[1], np.float32)
-    hb, sb = np.empty(bufs.shape[1], np.float32), np.empty(bufs.shape[1], np.float32)  # _between_all's h, spread
+    z32, w32, hb, sb = _scratch32(bufs.shape[1])
     eps_d = 0.0 if linear_rows else distance_slack(row_xs)  # a row's distance is monotone; a column's not quite
     k_last = n
     i_first = 1
