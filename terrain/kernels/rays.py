@@ -41,8 +41,10 @@ from ..threads import run_all
 from .certify import EVERYTHING, distance_slack, fold_gaps, gap_state, settle_exact, settle_exact_all
 from .geometry import elevation_angle
 from .los import NO_HORIZON, horizon_over
+from .prefetch import prefetch_read, prefetch_write
 
 BLOCK = 64  # columns an E/W octant loads, settles and writes back together (fewer pages touched per cell)
+AHEAD = 8  # rows ahead that a block's copy prefetches (each row is another page; 16 was slower than none)
 UNSURE = 2  # vis code of a cell the rays either side disagree about; settled by its own windowed walk
 
 
@@ -462,8 +464,15 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
 
 @njit(cache=True, nogil=True)
 def _load_block(elev, q_first, sign, nb, r_lo, r_hi, eb):
-    """Copy columns q_first, q_first + sign, ... (nb of them), rows r_lo..r_hi, into the rows of eb."""
+    """Copy columns q_first, q_first + sign, ... (nb of them), rows r_lo..r_hi, into the rows of eb, with the
+    row AHEAD rows on prefetched (a cache line per 16 cells, and the block's last)."""
+    c_lo = min(q_first, q_first + sign * (nb - 1))
+    c_hi = max(q_first, q_first + sign * (nb - 1))
     for r in range(r_lo, r_hi + 1):
+        ahead = min(r + AHEAD, r_hi)
+        for c in range(c_lo, c_hi + 1, 16):
+            prefetch_read(elev, ahead, c)
+        prefetch_read(elev, ahead, c_hi)
         ru = np.uint64(r)  # unsigned indices: no wraparound checks
         for b in range(nb):
             eb[np.uint64(b), ru] = elev[ru, np.uint64(q_first + sign * b)]
@@ -472,8 +481,19 @@ def _load_block(elev, q_first, sign, nb, r_lo, r_hi, eb):
 @njit(cache=True, nogil=True)
 def _store_block(vb, mb, q_first, sign, nb, i_first, r0, hs, m_first, extent, heights, vis, mvh):
     """Write a block's settled columns back to the grid (mvh only if ``heights``): column b (step
-    i_first + b) owns the rows r0 + hs m, m_first <= m <= min(step, extent)."""
-    for m in range(m_first, min(i_first + nb - 1, extent) + 1):
+    i_first + b) owns the rows r0 + hs m, m_first <= m <= min(step, extent). The visibility row AHEAD rows on
+    (and heights) is prefetched for writing."""
+    m_last = min(i_first + nb - 1, extent)
+    c_lo = min(q_first, q_first + sign * (nb - 1))
+    c_hi = max(q_first, q_first + sign * (nb - 1))
+    for m in range(m_first, m_last + 1):
+        ahead = r0 + hs * min(m + AHEAD, m_last)
+        prefetch_write(vis, ahead, c_lo)
+        prefetch_write(vis, ahead, c_hi)
+        if heights:
+            for c in range(c_lo, c_hi + 1, 16):
+                prefetch_write(mvh, ahead, c)
+            prefetch_write(mvh, ahead, c_hi)
         r = np.uint64(r0 + hs * m)  # unsigned indices: no wraparound checks
         for b in range(max(0, m - i_first), nb):
             vis[r, np.uint64(q_first + sign * b)] = vb[np.uint64(b), r]
