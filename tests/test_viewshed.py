@@ -437,6 +437,31 @@ def test_windowed_rewalk_of_every_cell_matches_the_exact_walk(seed, h):
     assert np.percentile(err, 99) < 1e-3  # metres; the rest is the rare window that misses the sight line's peak
 
 
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 10_000), obs=st.tuples(st.integers(0, 39), st.integers(0, 32)),
+       target=st.tuples(st.integers(0, 39), st.integers(0, 32)), first=st.integers(-3, 40), span=st.integers(0, 12))
+def test_projected_walk_equals_the_general_walk(seed, obs, target, first, span):
+    """The re-walk on a projected grid (los.horizon_over_linear: distance d1 i / n, voids by their NaN) takes
+    the same samples as the general walk (los.horizon_over: each sample's own coordinates and void flag)."""
+    from terrain.kernels import los, rays
+
+    rng = np.random.default_rng(seed)
+    z = fractal_terrain(40, 33, seed=seed % 97, relief_m=200.0)
+    void = rng.random(z.shape) < 0.1
+    dem = make_dem(z, cell_m=30.0, void=void)
+    (r0, c0), (r1, c1) = obs, target
+    f = geodesy.metric_frame(dem.transform, dem.crs, dem.shape, r0, c0)
+    assert rays._linear_rows(f.row_y_m, f.row_x_scale)
+    z0 = 150.0
+    inv2r = inverse_2reff(True, constants.REFRACTION_LIGHT)
+    x, y = f.row_x_scale[r1] * f.col_x[c1], f.row_y_m[r1]
+    general = los.horizon_over(dem.elevation, dem.void, f.row_y_m, f.row_x_scale, f.col_x, r0, c0, z0, r1, c1, inv2r,
+                               first, first + span)
+    linear = los.horizon_over_linear(dem.elevation, r0, c0, z0, r1, c1, math.hypot(x, y), inv2r, first,
+                                     first + span)
+    assert linear == pytest.approx(general, rel=1e-12, abs=1e-15) or linear == general == los.NO_HORIZON
+
+
 def test_fast_viewshed_does_not_depend_on_the_thread_count():
     import numba
 

@@ -40,7 +40,7 @@ from numba import njit
 from ..threads import run_all
 from .certify import EVERYTHING, distance_slack, fold_gaps, gap_state, settle_exact, settle_exact_all
 from .geometry import elevation_angle
-from .los import NO_HORIZON, horizon_over
+from .los import NO_HORIZON, horizon_over, horizon_over_linear
 from .prefetch import prefetch_read, prefetch_write
 
 BLOCK = 64  # columns an E/W octant loads, settles and writes back together (fewer pages touched per cell)
@@ -346,12 +346,21 @@ def _gather_certified(line, row_y, row_xs, col_x, major_is_col, linear_rows, q, 
 
 
 @njit(cache=True, nogil=True)
+def _walk(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, d, inv_2reff, linear, first, last):
+    """Horizon (tangent) of cell (r, c), at distance d (m), from its own sight line's samples on steps
+    first..last: ``los.horizon_over_linear`` on a projected grid (``linear``), else ``los.horizon_over``."""
+    if linear:
+        return horizon_over_linear(elev, r0, c0, z0, r, c, d, inv_2reff, first, last)
+    return horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, first, last)
+
+
+@njit(cache=True, nogil=True)
 def _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, major_is_col, q,
-                   lo, count, minor0, scale, hstep, window, ground, x, y, vis, mvh):
+                   lo, count, minor0, scale, hstep, window, linear, ground, x, y, vis, mvh):
     """Settle the UNSURE cells among a grid line's cells lo..lo + count - 1 (ground, x, y, vis, mvh indexed
     from 0) from their own sight line's samples on the grid lines within ``window`` of the lines where the
     two rays either side (around ray |minor - minor0| x scale) met their horizons; one walk where the two
-    windows overlap. Returns how many there were."""
+    windows overlap (``linear``: a projected grid, see ``_walk``). Returns how many there were."""
     last = hstep.shape[0] - 1
     n_unsure = 0
     for j in range(count):
@@ -362,14 +371,15 @@ def _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2
         k = min(int(abs(minor - minor0) * scale), last)
         sa = min(hstep[k], hstep[min(k + 1, last)])
         sb = max(hstep[k], hstep[min(k + 1, last)])
+        d = math.sqrt(x[j] * x[j] + y[j] * y[j])
         if sb - sa <= 2 * window + 1:
-            h = horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sa - window,
-                             sb + window)
+            h = _walk(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, d, inv_2reff, linear, sa - window,
+                      sb + window)
         else:
-            h = max(horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sa - window,
-                                 sa + window),
-                    horizon_over(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, inv_2reff, sb - window,
-                                 sb + window))
+            h = max(_walk(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, d, inv_2reff, linear, sa - window,
+                          sa + window),
+                    _walk(elev, void, row_y, row_xs, col_x, r0, c0, z0, r, c, d, inv_2reff, linear, sb - window,
+                          sb + window))
         vis[j], mvh[j] = _settle_walked(ground[j], h, x[j], y[j], z0, target_m, inv_2reff, radius_m)
         n_unsure += 1
     return n_unsure
@@ -435,7 +445,7 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
                 if _settle(count, elev[q, lo:lo + count], hb, sb, x, y, z0, target_m, inv_2reff, radius_m, unsure,
                            heights, vis[q, lo:lo + count], mline):
                     n_unsure += _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff,
-                                               radius_m, False, q, lo, count, c0, scale, hstep, window,
+                                               radius_m, False, q, lo, count, c0, scale, hstep, window, linear,
                                                elev[q, lo:lo + count], x, y, vis[q, lo:lo + count], mline)
             if k_last >= 0:
                 k_last = _rays_needed(_cells_within(row_y, row_xs, col_x, False, q, c0, hs, m_first, m_last, stop_m),
@@ -570,8 +580,8 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             if _settle(count, line[lo:lo + count], hb, sb, x, y, z0, target_m, inv_2reff, radius_m, unsure, heights,
                        vb[b, lo:lo + count], mb[b, lo:lo + count]):
                 n_unsure += _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff,
-                                           radius_m, True, q, lo, count, r0, scale, hstep, window, line[lo:lo + count],
-                                           x, y, vb[b, lo:lo + count], mb[b, lo:lo + count])
+                                           radius_m, True, q, lo, count, r0, scale, hstep, window, linear_rows,
+                                           line[lo:lo + count], x, y, vb[b, lo:lo + count], mb[b, lo:lo + count])
         if b == nb - 1:
             _store_block(vb, mb, c0 + sign * i_first, sign, nb, i_first, r0, hs, m_first, extent, heights, vis,
                          mvh)
