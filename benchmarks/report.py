@@ -10,6 +10,11 @@ def _f(v, fmt="{:.3f}"):
     return fmt.format(v) if isinstance(v, (int, float)) else str(v)
 
 
+def _ratio(v) -> str:
+    """A speed ratio in bold ("2.05x"), or "not run" where its peer was skipped (None)."""
+    return f"**{v:.2f}x**" if isinstance(v, (int, float)) else "not run"
+
+
 def _peer_row(name: str, label: str, peer: dict) -> str:
     """A peer's table row (label's {v}: its version), or, under its plain name, why it was skipped."""
     if "skipped" in peer:
@@ -93,7 +98,7 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                     ("grass_r_viewshed", "GRASS r.viewshed", "GRASS r.viewshed ({v}; r.viewshed alone)")):
                 if key in s:
                     lines.append(_peer_row(name, label, s[key]))
-            lines += ["", f"- speed ratio gdal_viewshed / terrain fast: **{_f(s.get('ratio_gdal_over_ours_fast'), '{:.2f}')}x**; "
+            lines += ["", f"- speed ratio gdal_viewshed / terrain fast: {_ratio(s.get('ratio_gdal_over_ours_fast'))}; "
                       + (f"GDAL in-process / terrain fast: **{s['ratio_gdal_inprocess_over_ours_fast']:.2f}x**; "
                          if "ratio_gdal_inprocess_over_ours_fast" in s else "")
                       + (f"GDAL {s['gdal_wheel_inprocess']['version']} (wheel, in-process) / terrain fast: "
@@ -104,7 +109,7 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                          f"**{s['ratio_gdal_wheel_over_ours_fast_visibility']:.2f}x** (1 thread of ours: "
                          f"{s['ratio_gdal_wheel_over_ours_fast_visibility_1_thread']:.2f}x); "
                          if "ratio_gdal_wheel_over_ours_fast_visibility" in s else "")
-                      + f"GRASS r.viewshed / terrain fast: **{_f(s.get('ratio_grass_over_ours_fast'), '{:.2f}')}x**",
+                      + f"GRASS r.viewshed / terrain fast: {_ratio(s.get('ratio_grass_over_ours_fast'))}",
                       f"- cold start, fresh process, empty numba cache: {_f(s['cold_empty_cache']['first_call_s'], '{:.2f}')} s "
                       f"(first call incl. compilation); warm numba cache: {_f(s['cold_warm_cache']['first_call_s'], '{:.2f}')} s",
                       f"- peak RSS over baseline during the call: {_f(s['cold_warm_cache']['peak_rss_over_baseline_mib'], '{:.0f}')} MiB "
