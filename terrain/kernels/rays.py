@@ -148,6 +148,22 @@ def _between_all(count, hray, lo, minor0, scale, h, spread, u, ib):
 
 
 @njit(cache=True, nogil=True)
+def _clear_beyond(vis, mvh, a, n_in, heights):
+    """A grid line's cells outside a .. a + n_in - 1 (beyond the rays' stop distance, so beyond the radius):
+    not visible (vis 0) and, if ``heights``, no height (NaN), as ``_settle`` would decide them."""
+    nan = np.float32(np.nan)
+    for j in range(a):
+        vis[j] = 0
+    for j in range(a + n_in, vis.shape[0]):
+        vis[j] = 0
+    if heights:
+        for j in range(a):
+            mvh[j] = nan
+        for j in range(a + n_in, vis.shape[0]):
+            mvh[j] = nan
+
+
+@njit(cache=True, nogil=True)
 def _cells_within(row_y, row_xs, col_x, major_is_col, q, minor0, hs, m_first, m_last, stop_m):
     """How many of cells m_first..m_last of grid line q lie within stop_m (m); distance grows away from the axis."""
     lo = m_first
@@ -428,10 +444,14 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             lo = c0 + m_first if hs > 0 else c0 - m_last  # the line's cells are columns lo .. lo + count - 1
             scale = n / i
             mline = mvh[q, lo:lo + count] if heights else mscratch[:count]
-            cx_line = col_x[lo:lo + count]  # slices indexed from 0: no wraparound check per cell
-            for j in range(count):
-                x[j] = row_xs[q] * cx_line[j]
-                y[j] = row_y[q]
+            n_in = 0 if k_last < 0 else _cells_within(row_y, row_xs, col_x, False, q, c0, hs, m_first, m_last, stop_m)
+            # the cells to settle, a .. a + n_set - 1 of the line's slice: all (certify), or those within stop_m
+            # (the others are beyond the radius: _clear_beyond)
+            a, n_set = (0, count) if certify else (0 if hs > 0 else count - n_in, n_in)
+            cx_line = col_x[lo + a:lo + a + n_set]  # slices indexed from 0: no wraparound check per cell
+            for j in range(n_set):
+                x[a + j] = row_xs[q] * cx_line[j]
+                y[a + j] = row_y[q]
             if certify == EVERYTHING:
                 n_unsure += settle_exact_all(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff,
                                              radius_m, False, q, lo, count, c0, scale, n, elev[q, lo:lo + count], x,
@@ -440,16 +460,17 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
                 n_unsure += settle_exact(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m,
                                          False, q, lo, count, c0, scale, n, elev[q, lo:lo + count], x, y, gu, gl,
                                          lines, ups, kept, over, e0, e1, wb, vis[q, lo:lo + count])
-            else:
-                _between_all(count, hray, lo, c0, scale, hb, sb, w32, ib)
-                if _settle(count, elev[q, lo:lo + count], hb, sb, x, y, z0, target_m, inv_2reff, radius_m, unsure,
-                           heights, vis[q, lo:lo + count], mline):
+            if not certify:
+                _clear_beyond(vis[q, lo:lo + count], mline, a, n_in, heights)
+                la = lo + a
+                _between_all(n_in, hray, la, c0, scale, hb, sb, w32, ib)
+                if _settle(n_in, elev[q, la:la + n_in], hb, sb, x[a:], y[a:], z0, target_m, inv_2reff, radius_m,
+                           unsure, heights, vis[q, la:la + n_in], mline[a:]):
                     n_unsure += _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff,
-                                               radius_m, False, q, lo, count, c0, scale, hstep, window, linear,
-                                               elev[q, lo:lo + count], x, y, vis[q, lo:lo + count], mline)
+                                               radius_m, False, q, la, n_in, c0, scale, hstep, window, linear,
+                                               elev[q, la:la + n_in], x[a:], y[a:], vis[q, la:la + n_in], mline[a:])
             if k_last >= 0:
-                k_last = _rays_needed(_cells_within(row_y, row_xs, col_x, False, q, c0, hs, m_first, m_last, stop_m),
-                                      m_first, i, n)
+                k_last = _rays_needed(n_in, m_first, i, n)
         if k_last < 0:
             continue
         k_in = min(k_last, extent * n // i)  # rays whose sample on this line is inside the grid
@@ -562,11 +583,13 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
         lo = r0 + m_first if hs > 0 else r0 - m_last  # the line's cells are rows lo .. lo + count - 1
         scale = n / i
         cx = col_x[q]
-        xs_line = row_xs[lo:lo + count]  # slices indexed from 0: no wraparound check per cell
-        y_line = row_y[lo:lo + count]
-        for j in range(count):
-            x[j] = xs_line[j] * cx
-            y[j] = y_line[j]
+        n_in = 0 if k_last < 0 else _cells_within(row_y, row_xs, col_x, True, q, r0, hs, m_first, m_last, stop_m)
+        a, n_set = (0, count) if certify else (0 if hs > 0 else count - n_in, n_in)  # as in _octant_rows
+        xs_line = row_xs[lo + a:lo + a + n_set]  # slices indexed from 0: no wraparound check per cell
+        y_line = row_y[lo + a:lo + a + n_set]
+        for j in range(n_set):
+            x[a + j] = xs_line[j] * cx
+            y[a + j] = y_line[j]
         if certify == EVERYTHING:
             n_unsure += settle_exact_all(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m,
                                          True, q, lo, count, r0, scale, n, line[lo:lo + count], x, y, gl, lines, ups,
@@ -575,19 +598,20 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             n_unsure += settle_exact(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, True,
                                      q, lo, count, r0, scale, n, line[lo:lo + count], x, y, gu, gl, lines, ups,
                                      kept, over, e0, e1, wb, vb[b, lo:lo + count])
-        else:
-            _between_all(count, hray, lo, r0, scale, hb, sb, w32, ib)
-            if _settle(count, line[lo:lo + count], hb, sb, x, y, z0, target_m, inv_2reff, radius_m, unsure, heights,
-                       vb[b, lo:lo + count], mb[b, lo:lo + count]):
+        if not certify:
+            _clear_beyond(vb[b, lo:lo + count], mb[b, lo:lo + count], a, n_in, heights)
+            la = lo + a
+            _between_all(n_in, hray, la, r0, scale, hb, sb, w32, ib)
+            if _settle(n_in, line[la:la + n_in], hb, sb, x[a:], y[a:], z0, target_m, inv_2reff, radius_m, unsure,
+                       heights, vb[b, la:la + n_in], mb[b, la:la + n_in]):
                 n_unsure += _settle_unsure(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff,
-                                           radius_m, True, q, lo, count, r0, scale, hstep, window, linear_rows,
-                                           line[lo:lo + count], x, y, vb[b, lo:lo + count], mb[b, lo:lo + count])
+                                           radius_m, True, q, la, n_in, r0, scale, hstep, window, linear_rows,
+                                           line[la:la + n_in], x[a:], y[a:], vb[b, la:la + n_in], mb[b, la:la + n_in])
         if b == nb - 1:
             _store_block(vb, mb, c0 + sign * i_first, sign, nb, i_first, r0, hs, m_first, extent, heights, vis,
                          mvh)
         if k_last >= 0:
-            k_last = _rays_needed(_cells_within(row_y, row_xs, col_x, True, q, r0, hs, m_first, m_last, stop_m),
-                                  m_first, i, n)
+            k_last = _rays_needed(n_in, m_first, i, n)
         if k_last < 0:
             continue
         k_in = min(k_last, extent * n // i)  # as in _octant_rows
