@@ -12,6 +12,7 @@ import math
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +87,12 @@ class Dem:
     @property
     def void_count(self) -> int:
         return int(self.void.sum())
+
+    @cached_property
+    def has_voids(self) -> bool:
+        """True if any cell is void; computed once (a Dem's arrays are read-only by contract), so that the
+        summaries of many viewsheds on a void-free grid need not read its void mask."""
+        return bool(self.void.any())
 
     @property
     def arcsec(self) -> float | None:

@@ -307,6 +307,7 @@ def viewshed(
     vis_m2, disc_m2, n_void, fr, fc, far_m = stats.summarize(
         vis, void, frame.row_y_m, frame.row_x_scale, frame.col_x, frame.row_conv, cell_area, radius,
         constants.HORIZON_BINS, horizon, ray=(r0, c0, min(radius, near), 0.5 * float(min(win.mean_cell_size_m))),
+        voids=dem.has_voids,  # the window's voids are the DEM's: none if it has none
     )
     visible = mvh_full = None  # mvh_full stays None with heights=False, even where the exact kernel wrote one
     if grids and vis.shape == dem.shape:  # the window is the whole grid: hand the kernel's arrays over, no copies

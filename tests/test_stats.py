@@ -80,3 +80,27 @@ def test_summarize_does_not_depend_on_the_thread_count():
     finally:
         numba.set_num_threads(before)
     np.testing.assert_array_equal(one, many)
+
+
+def test_summarize_without_voids_skips_the_mask_and_gives_the_same_answer():
+    rng = np.random.default_rng(5)
+    rows, cols = 143, 199
+    vis = (rng.random((rows, cols)) < 0.3).astype(np.uint8)
+    void = np.zeros((rows, cols), bool)
+    args = (vis, void, (np.arange(rows) - 70.0) * 30.0, np.ones(rows), (np.arange(cols) - 90.0) * 30.0,
+            np.zeros(rows), 900.0 + rng.random(rows), 2500.0, 360)
+    with_mask, without = np.zeros(360), np.zeros(360)
+    assert stats.summarize(*args, with_mask) == stats.summarize(*args, without, voids=False)
+    np.testing.assert_array_equal(with_mask, without)
+    ref_vis = _reference(*args)[0]
+    assert stats.summarize(*args, np.zeros(360), voids=False)[0] == pytest.approx(ref_vis, rel=1e-12)
+
+
+def test_a_dem_knows_whether_it_has_voids():
+    from helpers import make_dem
+
+    z = np.full((20, 30), 100.0, np.float32)
+    assert not make_dem(z).has_voids
+    z[3, 4] = np.nan
+    dem = make_dem(z)
+    assert dem.has_voids and dem.window(0, 10, 0, 10).has_voids and not dem.window(10, 20, 0, 30).has_voids

@@ -58,6 +58,15 @@ def _count_row(vis, void):
     return float(n_vis), n_void
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def _count_visible(vis):
+    """``_count_row`` of a row without voids: visible cells, 0 voids (the void mask is not read)."""
+    n_vis = 0
+    for c in range(vis.shape[0]):
+        n_vis += vis[c] != 0
+    return float(n_vis), 0
+
+
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _atan2_approx(x, y):
     """atan2(x, y) (rad; azimuth of east offset x, north offset y) to within 1.2e-5 rad (Abramowitz & Stegun
@@ -122,10 +131,10 @@ def _chunk_bins(v, vd, cx, y, xs, conv, n_bins, kb, db):
 
 
 @njit(cache=True, nogil=True)
-def _summarize_row(vis, void, y, xs, conv, col_x, radius_m, n_bins, hz, kb, db):
+def _summarize_row(vis, void, voids, y, xs, conv, col_x, radius_m, n_bins, hz, kb, db):
     """One row: visible and in-disc cell counts, void cells in the disc, farthest visible cell (distance m,
     column; -1, -1 if none); folds the row's visible cells into hz, the farthest per azimuth bin. kb, db:
-    scratch of CHUNK entries.
+    scratch of CHUNK entries. ``voids`` False: the grid has none, and the counts do not read ``void``.
 
     The disc's cells go by runs of CHUNK: a run with no visible cell is skipped with one vectorised test;
     the others are binned in one branch-free pass, and where all their visible cells fall in one bin (a bin
@@ -138,7 +147,7 @@ def _summarize_row(vis, void, y, xs, conv, col_x, radius_m, n_bins, hz, kb, db):
     v = vis[a:b]
     vd = void[a:b]
     cx = col_x[a:b]
-    n_vis, n_void = _count_row(v, vd)
+    n_vis, n_void = _count_row(v, vd) if voids else _count_visible(v)
     far_m = -1.0
     far_c = -1
     if n_vis == 0.0:
@@ -175,14 +184,14 @@ def _summarize_row(vis, void, y, xs, conv, col_x, radius_m, n_bins, hz, kb, db):
 
 
 @njit(cache=True, nogil=True)
-def _summarize_rows(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m, r_start, r_end, hz, vis_row,
-                    disc_row, void_row, far_row_m, far_row_c):
+def _summarize_rows(vis, void, voids, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m, r_start, r_end, hz,
+                    vis_row, disc_row, void_row, far_row_m, far_row_c):
     """Rows r_start..r_end - 1 into their per-row slots (areas m^2, void count, farthest visible cell) and hz."""
     kb = np.empty(CHUNK, np.int64)
     db = np.empty(CHUNK)
     for r in range(r_start, r_end):
         n_vis, n_disc, void_row[r], far_row_m[r], far_row_c[r] = _summarize_row(
-            vis[r], void[r], row_y[r], row_xs[r], row_conv[r], col_x, radius_m, hz.shape[0], hz, kb, db)
+            vis[r], void[r], voids, row_y[r], row_xs[r], row_conv[r], col_x, radius_m, hz.shape[0], hz, kb, db)
         vis_row[r] = n_vis * cell_area_m2[r]
         disc_row[r] = n_disc * cell_area_m2[r]
 
@@ -211,7 +220,8 @@ def _reduce(vis_row, disc_row, void_row, far_row_m, far_row_c, hz_parts, horizon
     return visible_m2, disc_m2, n_void, far_r, far_c, far_m
 
 
-def summarize(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m, n_bins, horizon_m, ray=None):
+def summarize(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m, n_bins, horizon_m, ray=None,
+              voids=True):
     """Visible and disc area (m^2), void cells in the disc, and the farthest visible cell.
 
     vis uint8 (rows, cols); cell_area_m2 float64 (rows,); writes horizon_m
@@ -220,7 +230,8 @@ def summarize(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m,
     Parts of the rows run on ``terrain.threads`` into per-row slots and per-part
     horizons, reduced in row order, so the result does not depend on the thread
     count. ray=(r0, c0, reach_m, step_m): also raise horizon_m by ``ray_horizon``
-    from the observer cell (r0, c0) out to reach_m, one more task on the pool.
+    from the observer cell (r0, c0) out to reach_m, one more task on the pool. voids=False: the grid has no
+    void cells (``Dem.has_voids``), so the counts need not read ``void``.
     """
     rows = vis.shape[0]
     vis_row = np.zeros(rows)
@@ -239,7 +250,7 @@ def summarize(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m,
             ray_horizon(vis, void, row_y, row_xs, col_x, row_conv, int(ray[0]), int(ray[1]), float(ray[2]),
                         float(ray[3]), hz_ray)
             return
-        _summarize_rows(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, float(radius_m), int(bounds[p]),
+        _summarize_rows(vis, void, bool(voids), row_y, row_xs, col_x, row_conv, cell_area_m2, float(radius_m), int(bounds[p]),
                         int(bounds[p + 1]), hz_parts[p], vis_row, disc_row, void_row, far_row_m, far_row_c)
 
     run_all(run, ([-1] if ray is not None else []) + list(range(n_parts)))  # the ray walk, the longest, first
