@@ -510,6 +510,16 @@ def _load_block(elev, q_first, sign, nb, r_lo, r_hi, eb):
 
 
 @njit(cache=True, nogil=True)
+def _block_reach(k_last, i_last, n):
+    """Rows from the observer's (m) a fast E/W block whose last step is i_last can read, where rays 0..k_last
+    (of n) are still needed: ray k samples line i at m = k i / n (and the cell after it), and the cells a
+    line settles (those within stop_m) lie below the samples of the rays they need; 3 spare. 0 if none."""
+    if k_last < 0:
+        return 0
+    return (k_last * i_last) // n + 3
+
+
+@njit(cache=True, nogil=True)
 def _store_block(vb, mb, q_first, sign, nb, i_first, r0, hs, m_first, extent, heights, vis, mvh):
     """Write a block's settled columns back to the grid (mvh only if ``heights``): column b (step
     i_first + b) owns the rows r0 + hs m, m_first <= m <= min(step, extent). The visibility row AHEAD rows on
@@ -575,6 +585,8 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             i_first = i
             nb = min(BLOCK, n_steps - i + 1)
             span = min(i + nb - 1, extent) + 1
+            if not certify:  # only the cells within stop_m and the samples of rays 0..k_last (k_last only falls)
+                span = min(span, _block_reach(k_last, i + nb - 1, n))
             _load_block(elev, q, sign, nb, max(0, min(r0, r0 + hs * span) - 1),
                         min(rows - 1, max(r0, r0 + hs * span) + 1), eb)
         line = eb[b]
