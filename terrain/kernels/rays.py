@@ -151,16 +151,21 @@ def _between_all(count, hray, lo, minor0, scale, h, spread, u, ib):
 def _clear_beyond(vis, mvh, a, n_in, heights):
     """A grid line's cells outside a .. a + n_in - 1 (beyond the rays' stop distance, so beyond the radius):
     not visible (vis 0) and, if ``heights``, no height (NaN), as ``_settle`` would decide them."""
-    nan = np.float32(np.nan)
-    for j in range(a):
-        vis[j] = 0
-    for j in range(a + n_in, vis.shape[0]):
-        vis[j] = 0
+    vis[:a] = 0
+    vis[a + n_in:] = 0
     if heights:
-        for j in range(a):
-            mvh[j] = nan
-        for j in range(a + n_in, vis.shape[0]):
-            mvh[j] = nan
+        mvh[:a] = np.nan
+        mvh[a + n_in:] = np.nan
+
+
+@njit(cache=True, nogil=True)
+def _settled_cells(certify, hs, count, n_in):
+    """(a, n_set): the cells a .. a + n_set - 1 of a grid line's slice of count cells that the octant settles:
+    all of them (certify), or the n_in within stop_m, which are the slice's first (hs +1) or last (hs -1);
+    the others are beyond the radius (``_clear_beyond``)."""
+    if certify:
+        return 0, count
+    return (0 if hs > 0 else count - n_in), n_in
 
 
 @njit(cache=True, nogil=True)
@@ -445,9 +450,7 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             scale = n / i
             mline = mvh[q, lo:lo + count] if heights else mscratch[:count]
             n_in = 0 if k_last < 0 else _cells_within(row_y, row_xs, col_x, False, q, c0, hs, m_first, m_last, stop_m)
-            # the cells to settle, a .. a + n_set - 1 of the line's slice: all (certify), or those within stop_m
-            # (the others are beyond the radius: _clear_beyond)
-            a, n_set = (0, count) if certify else (0 if hs > 0 else count - n_in, n_in)
+            a, n_set = _settled_cells(certify, hs, count, n_in)
             cx_line = col_x[lo + a:lo + a + n_set]  # slices indexed from 0: no wraparound check per cell
             for j in range(n_set):
                 x[a + j] = row_xs[q] * cx_line[j]
@@ -460,7 +463,7 @@ def _octant_rows(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
                 n_unsure += settle_exact(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m,
                                          False, q, lo, count, c0, scale, n, elev[q, lo:lo + count], x, y, gu, gl,
                                          lines, ups, kept, over, e0, e1, wb, vis[q, lo:lo + count])
-            if not certify:
+            else:
                 _clear_beyond(vis[q, lo:lo + count], mline, a, n_in, heights)
                 la = lo + a
                 _between_all(n_in, hray, la, c0, scale, hb, sb, w32, ib)
@@ -596,7 +599,7 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
         scale = n / i
         cx = col_x[q]
         n_in = 0 if k_last < 0 else _cells_within(row_y, row_xs, col_x, True, q, r0, hs, m_first, m_last, stop_m)
-        a, n_set = (0, count) if certify else (0 if hs > 0 else count - n_in, n_in)  # as in _octant_rows
+        a, n_set = _settled_cells(certify, hs, count, n_in)
         xs_line = row_xs[lo + a:lo + a + n_set]  # slices indexed from 0: no wraparound check per cell
         y_line = row_y[lo + a:lo + a + n_set]
         for j in range(n_set):
@@ -610,7 +613,7 @@ def _octant_cols(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2re
             n_unsure += settle_exact(elev, void, row_y, row_xs, col_x, r0, c0, z0, target_m, inv_2reff, radius_m, True,
                                      q, lo, count, r0, scale, n, line[lo:lo + count], x, y, gu, gl, lines, ups,
                                      kept, over, e0, e1, wb, vb[b, lo:lo + count])
-        if not certify:
+        else:
             _clear_beyond(vb[b, lo:lo + count], mb[b, lo:lo + count], a, n_in, heights)
             la = lo + a
             _between_all(n_in, hray, la, r0, scale, hb, sb, w32, ib)

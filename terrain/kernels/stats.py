@@ -250,8 +250,9 @@ def summarize(vis, void, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m,
             ray_horizon(vis, void, row_y, row_xs, col_x, row_conv, int(ray[0]), int(ray[1]), float(ray[2]),
                         float(ray[3]), hz_ray)
             return
-        _summarize_rows(vis, void, bool(voids), row_y, row_xs, col_x, row_conv, cell_area_m2, float(radius_m), int(bounds[p]),
-                        int(bounds[p + 1]), hz_parts[p], vis_row, disc_row, void_row, far_row_m, far_row_c)
+        _summarize_rows(vis, void, bool(voids), row_y, row_xs, col_x, row_conv, cell_area_m2, float(radius_m),
+                        int(bounds[p]), int(bounds[p + 1]), hz_parts[p], vis_row, disc_row, void_row, far_row_m,
+                        far_row_c)
 
     run_all(run, ([-1] if ray is not None else []) + list(range(n_parts)))  # the ray walk, the longest, first
     out = _reduce(vis_row, disc_row, void_row, far_row_m, far_row_c, hz_parts, horizon_m)
