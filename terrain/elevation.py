@@ -121,7 +121,7 @@ class Dem:
         if self.crs is None or geodesy.is_wgs84_lonlat(self.crs):
             x, y = lon, lat
         else:
-            x, y = geodesy.transformer("EPSG:4326", self.crs.to_wkt()).transform(lon, lat)
+            x, y = geodesy.transformer("EPSG:4326", geodesy.crs_wkt(self.crs)).transform(lon, lat)
         if self.is_geographic:  # a grid may run past +-180 (antimeridian): use the longitude that falls on it
             x = _wrap_into(x, self.bounds[0], self.bounds[2], 360.0 / geodesy.degrees_per_unit(self.crs))
         return x, y
@@ -130,7 +130,7 @@ class Dem:
         """DEM CRS coordinates to WGS84 (lon, lat) degrees."""
         if self.crs is None or geodesy.is_wgs84_lonlat(self.crs):
             return x, y
-        return geodesy.transformer(self.crs.to_wkt(), "EPSG:4326").transform(x, y)
+        return geodesy.transformer(geodesy.crs_wkt(self.crs), "EPSG:4326").transform(x, y)
 
     def rowcol_xy(self, x: float, y: float) -> tuple[int, int]:
         """Cell (row, col) containing DEM-CRS point (x, y); InvalidParameterError outside."""

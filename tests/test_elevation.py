@@ -187,6 +187,21 @@ def test_geotiff_in_utm_opens_with_metric_cells(tmp_path):
     assert (r, c) == (3, 4)
 
 
+def test_crs_wkt_is_the_crs_own_wkt():
+    """The cached WKT (rasterio's ``.wkt``) is what ``to_wkt()`` writes, for rasterio and pyproj CRSs alike,
+    and round-trips to the same CRS."""
+    import pyproj
+    import rasterio.crs
+
+    for text in ("EPSG:4326", "EPSG:32637", "+proj=tmerc +lat_0=48 +lon_0=37 +ellps=WGS84 +units=m"):
+        rio = rasterio.crs.CRS.from_user_input(text)
+        assert geodesy.crs_wkt(rio) == rio.to_wkt()
+        assert geodesy.crs_wkt(rio) == geodesy.crs_wkt(rio)  # the second call reads the kept one
+        assert rasterio.crs.CRS.from_wkt(geodesy.crs_wkt(rio)) == rio
+        pp = pyproj.CRS.from_user_input(text)
+        assert geodesy.crs_wkt(pp) == pp.to_wkt()
+
+
 def test_bad_coordinates_raise_invalid_parameter():
     for lat, lon in [(95, 37), ("abc", 37), (48, float("nan"))]:
         with pytest.raises(InvalidParameterError):
