@@ -85,29 +85,49 @@ def _atan2_approx(x, y):
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _azimuth_bin(atan2_xy, conv_rad, n_bins, margin):
-    """Bin (0..n_bins-1, bin 0 centred on north) of azimuth atan2_xy - conv_rad; -1 if the azimuth is within
-    margin (bins) of a bin edge (margin < 0: never). Branch-free."""
-    two_pi = 2.0 * math.pi
-    az = atan2_xy - conv_rad  # in (-pi - conv, pi + conv]
-    az = az + two_pi if az < 0.0 else (az - two_pi if az >= two_pi else az)
-    u = az / two_pi * n_bins + 0.5
+def _bin_of(u, n_bins, margin):
+    """Bin of fractional bin position u >= 0 (``_azimuth_bin``); -1 within margin of an edge."""
     k = np.int64(u)  # u >= 0, so the conversion is floor
     f = u - k
     k = k - n_bins if k >= n_bins else k
     return np.int64(-1) if (f < margin) | (f > 1.0 - margin) else k
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _wrapped(atan2_xy, conv_rad):
+    """Azimuth atan2_xy - conv_rad (rad) brought into [0, 2 pi)."""
+    two_pi = 2.0 * math.pi
+    az = atan2_xy - conv_rad  # in (-pi - conv, pi + conv]
+    return az + two_pi if az < 0.0 else (az - two_pi if az >= two_pi else az)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _azimuth_bin(atan2_xy, conv_rad, n_bins, margin):
+    """Bin (0..n_bins-1, bin 0 centred on north) of azimuth atan2_xy - conv_rad; -1 if the azimuth is within
+    margin (bins) of a bin edge (margin < 0: never). Branch-free."""
+    return _bin_of(_wrapped(atan2_xy, conv_rad) / (2.0 * math.pi) * n_bins + 0.5, n_bins, margin)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _azimuth_bin_near(atan2_xy, conv_rad, bins_per_rad, n_bins, margin):
+    """``_azimuth_bin`` with a product for its division (bins_per_rad = n_bins / 2 pi): the bin can differ
+    from it only within ~1e-15 bins of an edge, far inside any margin > 0 (for the approximate atan2)."""
+    return _bin_of(_wrapped(atan2_xy, conv_rad) * bins_per_rad + 0.5, n_bins, margin)
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _chunk_bins(v, vd, cx, y, xs, conv, n_bins, kb, db):
     """A run of a row's cells (vis v, void vd, column coordinates cx, all indexed from 0) in one branch-free
-    pass: the azimuth bin of each (kb; -1 within BIN_EDGE_MARGIN of an edge) and its distance (db, m; -1
-    where not visible). Returns (first and last bin of the visible cells at a distance > 0, any of them near
-    an edge, farthest visible distance).
+    pass: the azimuth bin of each (kb; -1 within BIN_EDGE_MARGIN of an edge) and its squared distance (db,
+    m^2; -1 where not visible). Returns (first and last bin of the visible cells at a distance > 0, any of
+    them near an edge, farthest visible squared distance).
 
-    Along a row the distance only grows away from the observer's column, so the farthest visible cell is
-    the first or the last visible one (a float max over the run would not vectorise; index min/max do)."""
+    Squared distances: no square root per cell (the square root is monotone and correctly rounded, so the
+    root of the largest square is the largest root). Along a row the distance only grows away from the
+    observer's column, so the farthest visible cell is the first or the last visible one (a float max over
+    the run would not vectorise; index min/max do)."""
     n = v.shape[0]
+    bins_per_rad = n_bins / (2.0 * math.pi)
     k_lo = n_bins
     k_hi = -1
     edge = False
@@ -115,25 +135,26 @@ def _chunk_bins(v, vd, cx, y, xs, conv, n_bins, kb, db):
     i_last = -1
     for i in range(n):
         x = xs * cx[i]
-        d = math.sqrt(x * x + y * y)
-        k = _azimuth_bin(_atan2_approx(x, y), conv * cx[i], n_bins, BIN_EDGE_MARGIN)
+        d2 = x * x + y * y
+        k = _azimuth_bin_near(_atan2_approx(x, y), conv * cx[i], bins_per_rad, n_bins, BIN_EDGE_MARGIN)
         seen = (v[i] != 0) & ~vd[i]
         kb[i] = k
-        db[i] = d if seen else -1.0
+        db[i] = d2 if seen else -1.0
         i_first = min(i_first, i if seen else n)
         i_last = max(i_last, i if seen else -1)
-        lifts = seen & (d > 0.0)
+        lifts = seen & (d2 > 0.0)
         k_lo = min(k_lo, k if lifts else n_bins)
         k_hi = max(k_hi, k if lifts else -1)
         edge |= lifts & (k < 0)
-    far = -1.0 if i_last < 0 else max(db[i_first], db[i_last])
-    return k_lo, k_hi, edge, far
+    far2 = -1.0 if i_last < 0 else max(db[i_first], db[i_last])
+    return k_lo, k_hi, edge, far2
 
 
 @njit(cache=True, nogil=True)
-def _summarize_row(vis, void, voids, y, xs, conv, col_x, radius_m, n_bins, hz, kb, db):
+def _summarize_row(vis, void, voids, y, xs, conv, col_x, radius_m, n_bins, hz2, kb, db):
     """One row: visible and in-disc cell counts, void cells in the disc, farthest visible cell (distance m,
-    column; -1, -1 if none); folds the row's visible cells into hz, the farthest per azimuth bin. kb, db:
+    column; -1, -1 if none); folds the row's visible cells into hz2, the farthest per azimuth bin (squared
+distance, m^2: ``_chunk_bins``; the first cell of the largest square is the farthest cell). kb, db:
     scratch of CHUNK entries. ``voids`` False: the grid has none, and the counts do not read ``void``.
 
     The disc's cells go by runs of CHUNK: a run with no visible cell is skipped with one vectorised test;
@@ -148,10 +169,10 @@ def _summarize_row(vis, void, voids, y, xs, conv, col_x, radius_m, n_bins, hz, k
     vd = void[a:b]
     cx = col_x[a:b]
     n_vis, n_void = _count_row(v, vd) if voids else _count_visible(v)
-    far_m = -1.0
+    far2 = -1.0
     far_c = -1
     if n_vis == 0.0:
-        return n_vis, b - a, n_void, far_m, far_c
+        return n_vis, b - a, n_void, far2, far_c
     for j0 in range(0, b - a, CHUNK):
         j1 = min(j0 + CHUNK, b - a)
         any_vis = 0
@@ -160,33 +181,34 @@ def _summarize_row(vis, void, voids, y, xs, conv, col_x, radius_m, n_bins, hz, k
         if any_vis == 0:
             continue
         k_lo, k_hi, edge, far = _chunk_bins(v[j0:j1], vd[j0:j1], cx[j0:j1], y, xs, conv, n_bins, kb, db)
-        if far > far_m:  # the first cell at that distance, as a cell-by-cell scan finds it
+        if far > far2:  # the first cell at that distance, as a cell-by-cell scan finds it
             for i in range(j1 - j0):
                 if db[i] == far:
-                    far_m = far
+                    far2 = far
                     far_c = a + j0 + i
                     break
         if k_lo == k_hi and not edge:
-            if far > hz[k_lo]:
-                hz[k_lo] = far
+            if far > hz2[k_lo]:
+                hz2[k_lo] = far
             continue
         for i in range(j1 - j0):
-            d = db[i]
+            d = db[i]  # squared
             if d <= 0.0:  # hidden, void, or the observer's own cell
                 continue
             k = kb[i]
             if k < 0:  # within the approximation's error of a bin edge: decide with the exact atan2
                 j = j0 + i
                 k = _azimuth_bin(math.atan2(xs * cx[j], y), conv * cx[j], n_bins, -1.0)
-            if d > hz[k]:
-                hz[k] = d
-    return n_vis, b - a, n_void, far_m, far_c
+            if d > hz2[k]:
+                hz2[k] = d
+    return n_vis, b - a, n_void, (math.sqrt(far2) if far2 >= 0.0 else -1.0), far_c
 
 
 @njit(cache=True, nogil=True)
 def _summarize_rows(vis, void, voids, row_y, row_xs, col_x, row_conv, cell_area_m2, radius_m, r_start, r_end, hz,
                     vis_row, disc_row, void_row, far_row_m, far_row_c):
-    """Rows r_start..r_end - 1 into their per-row slots (areas m^2, void count, farthest visible cell) and hz."""
+    """Rows r_start..r_end - 1 into their per-row slots (areas m^2, void count, farthest visible cell) and hz
+    (farthest visible squared distance per azimuth bin, m^2)."""
     kb = np.empty(CHUNK, np.int64)
     db = np.empty(CHUNK)
     for r in range(r_start, r_end):
@@ -198,7 +220,8 @@ def _summarize_rows(vis, void, voids, row_y, row_xs, col_x, row_conv, cell_area_
 
 @njit(cache=True, nogil=True)
 def _reduce(vis_row, disc_row, void_row, far_row_m, far_row_c, hz_parts, horizon_m):
-    """Sum the per-row slots in row order, keep the first farthest cell, and the max horizon of the parts."""
+    """Sum the per-row slots in row order, keep the first farthest cell, and the max horizon of the parts (their
+    squared distances, m^2) into horizon_m (m)."""
     visible_m2 = 0.0
     disc_m2 = 0.0
     n_void = 0
@@ -217,6 +240,8 @@ def _reduce(vis_row, disc_row, void_row, far_row_m, far_row_c, hz_parts, horizon
     for p in range(hz_parts.shape[0]):  # a max: the same whatever the parts
         for k in range(horizon_m.shape[0]):
             horizon_m[k] = max(horizon_m[k], hz_parts[p, k])
+    for k in range(horizon_m.shape[0]):
+        horizon_m[k] = math.sqrt(horizon_m[k])
     return visible_m2, disc_m2, n_void, far_r, far_c, far_m
 
 
