@@ -26,7 +26,7 @@ from helpers import make_dem  # noqa: E402
 from synthetic import fractal_terrain, write_hgt  # noqa: E402
 
 import terrain  # noqa: E402
-from terrain import constants  # noqa: E402
+from terrain import constants, geodesy  # noqa: E402
 from terrain.export import write_geotiff  # noqa: E402
 from terrain.total import sector_grid  # noqa: E402
 
@@ -140,6 +140,8 @@ def bench_single(quick: bool, work: Path) -> dict:
         out["ratio_gdal_inprocess_over_ours_fast"] = out["gdal_inprocess"]["median_s"] / out["ours_fast"]["median_s"]
     out.update(_gdal_ctypes_peer(dem, exact.visible, inside, reps, out["ours_fast"]["median_s"],
                                  out["ours_fast_1_thread"]["median_s"]))
+    if "gdal_wheel_inprocess" in out and "skipped" not in out["gdal_wheel_inprocess"]:
+        out["interleaved_with_gdal_wheel"] = _gdal_interleaved(dem, kv, 5 if quick else INTERLEAVED_ROUNDS)
     if "ratio_gdal_wheel_over_ours_fast" in out:  # the same GDAL run against our visibility-only runs
         g = out["gdal_wheel_inprocess"]["median_s"]
         out["ratio_gdal_wheel_over_ours_fast_visibility"] = g / out["ours_fast_visibility"]["median_s"]
@@ -169,6 +171,39 @@ def _gdal_ctypes_peer(dem, exact_visible, inside, reps, ours_s, ours_1_thread_s)
             "how": "ctypes GDALViewshedGenerate, MEM in and out, GVM_Edge, GVOT_NORMAL"}
     return {"gdal_wheel_inprocess": peer, "ratio_gdal_wheel_over_ours_fast": peer["median_s"] / ours_s,
             "ratio_gdal_wheel_over_ours_fast_1_thread": peer["median_s"] / ours_1_thread_s}
+
+
+INTERLEAVED_ROUNDS = 15
+
+
+def _gdal_interleaved(dem, kv, rounds) -> dict:
+    """Our fast visibility-only viewshed (GDAL's output) and GDAL 3.10's in turns (``interleaved_runs``), on
+    numba's thread count and on one thread: each ratio from runs over the same minutes, the order flipped every
+    round. The separate runs above time each tool over its own minutes, ~1 min apart, and a VM's speed can move
+    by 10-30 % in that time."""
+    from . import gdal_ctypes
+
+    def ours():
+        t0 = time.perf_counter()
+        terrain.viewshed(dem, 0.0, 0.0, **kv)
+        return time.perf_counter() - t0
+
+    t = dem.transform
+    before = numba.get_num_threads()
+    out = {"rounds": rounds, "how": "ours and GDAL alternating, order flipped each round; medians over the rounds"}
+    try:
+        for threads in dict.fromkeys((before, 1)):
+            numba.set_num_threads(threads)
+            g, o = gdal_ctypes.interleaved_runs(dem.elevation, (t.c, t.a, t.b, t.f, t.d, t.e),
+                                                geodesy.crs_wkt(dem.crs), *_centre_xy(dem), H_OBS, H_TGT,
+                                                float(dem.shape[0] // 2) * abs(t.a), 1.0 - K, rounds, ours)
+            out[f"threads_{threads}"] = {
+                "ours_median_s": float(np.median(o)), "ours_min_s": min(o), "gdal_median_s": float(np.median(g)),
+                "gdal_min_s": min(g), "ratio_gdal_over_ours": float(np.median(g) / np.median(o)),
+                "ratio_per_round_median": float(np.median(np.asarray(g) / np.asarray(o)))}
+    finally:
+        numba.set_num_threads(before)
+    return out
 
 
 def _centre_xy(dem):

@@ -23,6 +23,18 @@ def _peer_row(name: str, label: str, peer: dict) -> str:
             f"{_f(peer['agreement_with_exact'], '{:.5f}')} |")
 
 
+def _interleaved_line(iv: dict) -> str:
+    """The single workload's interleaved rounds of ours (fast, visibility only) and GDAL, one line."""
+    parts = []
+    for key in sorted((k for k in iv if k.startswith("threads_")), key=lambda k: -int(k.split("_")[1])):
+        r = iv[key]
+        n = int(key.split("_")[1])
+        parts.append(f"{n} thread{'s' if n > 1 else ''}: ours {r['ours_median_s']:.3f} s, GDAL {r['gdal_median_s']:.3f} s, "
+                     f"**{r['ratio_gdal_over_ours']:.2f}x** (per-round median {r['ratio_per_round_median']:.2f}x)")
+    return (f"- interleaved with GDAL (rasterio wheel), terrain fast visibility only, {iv['rounds']} rounds each, "
+            f"order flipped every round: " + "; ".join(parts))
+
+
 def _walked(row: dict):
     """Cells a method settled by a sight-line walk (key "cells_rechecked" in older result files)."""
     return row.get("cells_walked", row.get("cells_rechecked"))
@@ -124,7 +136,9 @@ def write_results_md(results_dir: Path, out: Path) -> None:
                       *(["- fast re-walk threshold (`constants.FAST_UNSURE_FRACTION`): "
                          + "; ".join(f"{r['fraction']:g} -> {r['median_s']:.3f} s, agreement "
                                      f"{r['agreement_with_exact']:.5f}, {r['cells_walked']} walked"
-                                     for r in s["fast_unsure_sweep"])] if "fast_unsure_sweep" in s else []), ""]
+                                     for r in s["fast_unsure_sweep"])] if "fast_unsure_sweep" in s else []),
+                      *([_interleaved_line(s["interleaved_with_gdal_wheel"])] if "interleaved_with_gdal_wheel" in s
+                        else []), ""]
         if "real" in w:
             s = w["real"]
             g = s.get("gdal_viewshed", {})
