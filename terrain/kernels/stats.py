@@ -135,27 +135,27 @@ def _chunk_bins(v, vd, cx, y, xs, conv, n_bins, kb, db):
     i_last = -1
     for i in range(n):
         x = xs * cx[i]
-        d2 = x * x + y * y
+        d_sq = x * x + y * y
         k = _azimuth_bin_near(_atan2_approx(x, y), conv * cx[i], bins_per_rad, n_bins, BIN_EDGE_MARGIN)
         seen = (v[i] != 0) & ~vd[i]
         kb[i] = k
-        db[i] = d2 if seen else -1.0
+        db[i] = d_sq if seen else -1.0
         i_first = min(i_first, i if seen else n)
         i_last = max(i_last, i if seen else -1)
-        lifts = seen & (d2 > 0.0)
+        lifts = seen & (d_sq > 0.0)
         k_lo = min(k_lo, k if lifts else n_bins)
         k_hi = max(k_hi, k if lifts else -1)
         edge |= lifts & (k < 0)
-    far2 = -1.0 if i_last < 0 else max(db[i_first], db[i_last])
-    return k_lo, k_hi, edge, far2
+    far_sq = -1.0 if i_last < 0 else max(db[i_first], db[i_last])
+    return k_lo, k_hi, edge, far_sq
 
 
 @njit(cache=True, nogil=True)
-def _summarize_row(vis, void, voids, y, xs, conv, col_x, radius_m, n_bins, hz2, kb, db):
+def _summarize_row(vis, void, voids, y, xs, conv, col_x, radius_m, n_bins, hz_sq, kb, db):
     """One row: visible and in-disc cell counts, void cells in the disc, farthest visible cell (distance m,
-    column; -1, -1 if none); folds the row's visible cells into hz2, the farthest per azimuth bin (squared
-distance, m^2: ``_chunk_bins``; the first cell of the largest square is the farthest cell). kb, db:
-    scratch of CHUNK entries. ``voids`` False: the grid has none, and the counts do not read ``void``.
+    column; -1, -1 if none); folds the row's visible cells into hz_sq, the farthest per azimuth bin (as a
+    squared distance, m^2, as ``_chunk_bins`` gives them; the first cell of the largest square is the
+    farthest cell). kb, db: scratch of CHUNK entries. ``voids`` False: the grid has none, and the counts do not read ``void``.
 
     The disc's cells go by runs of CHUNK: a run with no visible cell is skipped with one vectorised test;
     the others are binned in one branch-free pass, and where all their visible cells fall in one bin (a bin
@@ -169,10 +169,10 @@ distance, m^2: ``_chunk_bins``; the first cell of the largest square is the fart
     vd = void[a:b]
     cx = col_x[a:b]
     n_vis, n_void = _count_row(v, vd) if voids else _count_visible(v)
-    far2 = -1.0
+    far_sq = -1.0
     far_c = -1
     if n_vis == 0.0:
-        return n_vis, b - a, n_void, far2, far_c
+        return n_vis, b - a, n_void, far_sq, far_c
     for j0 in range(0, b - a, CHUNK):
         j1 = min(j0 + CHUNK, b - a)
         any_vis = 0
@@ -180,28 +180,28 @@ distance, m^2: ``_chunk_bins``; the first cell of the largest square is the fart
             any_vis |= v[np.uint64(j)]
         if any_vis == 0:
             continue
-        k_lo, k_hi, edge, far = _chunk_bins(v[j0:j1], vd[j0:j1], cx[j0:j1], y, xs, conv, n_bins, kb, db)
-        if far > far2:  # the first cell at that distance, as a cell-by-cell scan finds it
+        k_lo, k_hi, edge, run_sq = _chunk_bins(v[j0:j1], vd[j0:j1], cx[j0:j1], y, xs, conv, n_bins, kb, db)
+        if run_sq > far_sq:  # the first cell at that distance, as a cell-by-cell scan finds it
             for i in range(j1 - j0):
-                if db[i] == far:
-                    far2 = far
+                if db[i] == run_sq:
+                    far_sq = run_sq
                     far_c = a + j0 + i
                     break
         if k_lo == k_hi and not edge:
-            if far > hz2[k_lo]:
-                hz2[k_lo] = far
+            if run_sq > hz_sq[k_lo]:
+                hz_sq[k_lo] = run_sq
             continue
         for i in range(j1 - j0):
-            d = db[i]  # squared
-            if d <= 0.0:  # hidden, void, or the observer's own cell
+            d_sq = db[i]
+            if d_sq <= 0.0:  # hidden, void, or the observer's own cell
                 continue
             k = kb[i]
             if k < 0:  # within the approximation's error of a bin edge: decide with the exact atan2
                 j = j0 + i
                 k = _azimuth_bin(math.atan2(xs * cx[j], y), conv * cx[j], n_bins, -1.0)
-            if d > hz2[k]:
-                hz2[k] = d
-    return n_vis, b - a, n_void, (math.sqrt(far2) if far2 >= 0.0 else -1.0), far_c
+            if d_sq > hz_sq[k]:
+                hz_sq[k] = d_sq
+    return n_vis, b - a, n_void, (math.sqrt(far_sq) if far_sq >= 0.0 else -1.0), far_c
 
 
 @njit(cache=True, nogil=True)
