@@ -141,7 +141,8 @@ def bench_single(quick: bool, work: Path) -> dict:
     out.update(_gdal_ctypes_peer(dem, exact.visible, inside, reps, out["ours_fast"]["median_s"],
                                  out["ours_fast_1_thread"]["median_s"]))
     if "gdal_wheel_inprocess" in out and "skipped" not in out["gdal_wheel_inprocess"]:
-        out["interleaved_with_gdal_wheel"] = _gdal_interleaved(dem, kv, 5 if quick else INTERLEAVED_ROUNDS)
+        rounds = 5 if quick else INTERLEAVED_ROUNDS
+        out["interleaved_with_gdal_wheel"] = _gdal_interleaved(dem, kv, rounds)
     if "ratio_gdal_wheel_over_ours_fast" in out:  # the same GDAL run against our visibility-only runs
         g = out["gdal_wheel_inprocess"]["median_s"]
         out["ratio_gdal_wheel_over_ours_fast_visibility"] = g / out["ours_fast_visibility"]["median_s"]
@@ -156,16 +157,22 @@ def bench_single(quick: bool, work: Path) -> dict:
     return out
 
 
+def _gdal_inputs(dem) -> tuple:
+    """The single workload's arguments to ``gdal_ctypes``' runners: the grid, its geotransform and WKT, the
+    central observer (x, y), observer and target heights, the radius (half the grid, m) and GDAL's curvature
+    coefficient (1 - k)."""
+    t = dem.transform
+    return (dem.elevation, (t.c, t.a, t.b, t.f, t.d, t.e), geodesy.crs_wkt(dem.crs), *_centre_xy(dem), H_OBS, H_TGT,
+            float(dem.shape[0] // 2) * abs(t.a), 1.0 - K)
+
+
 def _gdal_ctypes_peer(dem, exact_visible, inside, reps, ours_s, ours_1_thread_s) -> dict:
     """GDAL's GDALViewshedGenerate from the rasterio wheel's libgdal (3.10: a 4-thread pool), in-process."""
     from . import gdal_ctypes
 
     if not gdal_ctypes.available():
         return {"gdal_wheel_inprocess": {"skipped": "no libgdal with GDALViewshedGenerate in rasterio.libs"}}
-    t = dem.transform
-    times, vis = gdal_ctypes.viewshed_runs(dem.elevation, (t.c, t.a, t.b, t.f, t.d, t.e), dem.crs.to_wkt(),
-                                           *_centre_xy(dem), H_OBS,
-                                           H_TGT, float(dem.shape[0] // 2) * abs(t.a), 1.0 - K, reps)
+    times, vis = gdal_ctypes.viewshed_runs(*_gdal_inputs(dem), reps)
     peer = {"version": gdal_ctypes.version(), "median_s": float(np.median(times)), "min_s": min(times), "runs": reps,
             "agreement_with_exact": _agree(vis, exact_visible, inside),
             "how": "ctypes GDALViewshedGenerate, MEM in and out, GVM_Edge, GVOT_NORMAL"}
@@ -188,15 +195,12 @@ def _gdal_interleaved(dem, kv, rounds) -> dict:
         terrain.viewshed(dem, 0.0, 0.0, **kv)
         return time.perf_counter() - t0
 
-    t = dem.transform
     before = numba.get_num_threads()
     out = {"rounds": rounds, "how": "ours and GDAL alternating, order flipped each round; medians over the rounds"}
     try:
         for threads in dict.fromkeys((before, 1)):
             numba.set_num_threads(threads)
-            g, o = gdal_ctypes.interleaved_runs(dem.elevation, (t.c, t.a, t.b, t.f, t.d, t.e),
-                                                geodesy.crs_wkt(dem.crs), *_centre_xy(dem), H_OBS, H_TGT,
-                                                float(dem.shape[0] // 2) * abs(t.a), 1.0 - K, rounds, ours)
+            g, o = gdal_ctypes.interleaved_runs(*_gdal_inputs(dem), rounds, ours)
             out[f"threads_{threads}"] = {
                 "ours_median_s": float(np.median(o)), "ours_min_s": min(o), "gdal_median_s": float(np.median(g)),
                 "gdal_min_s": min(g), "ratio_gdal_over_ours": float(np.median(g) / np.median(o)),

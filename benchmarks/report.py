@@ -26,11 +26,11 @@ def _peer_row(name: str, label: str, peer: dict) -> str:
 def _interleaved_line(iv: dict) -> str:
     """The single workload's interleaved rounds of ours (fast, visibility only) and GDAL, one line."""
     parts = []
-    for key in sorted((k for k in iv if k.startswith("threads_")), key=lambda k: -int(k.split("_")[1])):
-        r = iv[key]
-        n = int(key.split("_")[1])
-        parts.append(f"{n} thread{'s' if n > 1 else ''}: ours {r['ours_median_s']:.3f} s, GDAL {r['gdal_median_s']:.3f} s, "
-                     f"**{r['ratio_gdal_over_ours']:.2f}x** (per-round median {r['ratio_per_round_median']:.2f}x)")
+    for n in sorted((int(k.split("_")[1]) for k in iv if k.startswith("threads_")), reverse=True):
+        r = iv[f"threads_{n}"]
+        parts.append(f"{n} thread{'s' if n > 1 else ''}: ours {r['ours_median_s']:.3f} s, "
+                     f"GDAL {r['gdal_median_s']:.3f} s, **{r['ratio_gdal_over_ours']:.2f}x** "
+                     f"(per-round median {r['ratio_per_round_median']:.2f}x)")
     return (f"- interleaved with GDAL (rasterio wheel), terrain fast visibility only, {iv['rounds']} rounds each, "
             f"order flipped every round: " + "; ".join(parts))
 

@@ -196,7 +196,7 @@ def test_crs_wkt_is_the_crs_own_wkt():
     for text in ("EPSG:4326", "EPSG:32637", "+proj=tmerc +lat_0=48 +lon_0=37 +ellps=WGS84 +units=m"):
         rio = rasterio.crs.CRS.from_user_input(text)
         assert geodesy.crs_wkt(rio) == rio.to_wkt()
-        assert geodesy.crs_wkt(rio) == geodesy.crs_wkt(rio)  # the second call reads the kept one
+        assert geodesy.crs_wkt(rio) is geodesy.crs_wkt(rio)  # the kept string, not a new one (to_wkt() writes anew)
         assert rasterio.crs.CRS.from_wkt(geodesy.crs_wkt(rio)) == rio
         pp = pyproj.CRS.from_user_input(text)
         assert geodesy.crs_wkt(pp) == pp.to_wkt()

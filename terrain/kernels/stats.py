@@ -155,7 +155,8 @@ def _summarize_row(vis, void, voids, y, xs, conv, col_x, radius_m, n_bins, hz_sq
     """One row: visible and in-disc cell counts, void cells in the disc, farthest visible cell (distance m,
     column; -1, -1 if none); folds the row's visible cells into hz_sq, the farthest per azimuth bin (as a
     squared distance, m^2, as ``_chunk_bins`` gives them; the first cell of the largest square is the
-    farthest cell). kb, db: scratch of CHUNK entries. ``voids`` False: the grid has none, and the counts do not read ``void``.
+    farthest cell). kb, db: scratch of CHUNK entries. ``voids`` False: the grid has none, and the counts do
+    not read ``void``.
 
     The disc's cells go by runs of CHUNK: a run with no visible cell is skipped with one vectorised test;
     the others are binned in one branch-free pass, and where all their visible cells fall in one bin (a bin
